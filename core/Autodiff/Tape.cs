@@ -1,0 +1,177 @@
+using System.Runtime.CompilerServices;
+
+namespace ContactOpt.Autodiff;
+
+/// <summary>
+/// A hand-written adjoint kernel recorded on a <see cref="Tape"/> (for MPM substeps, cloth solvers and other
+/// large kernels that would be too slow as scalar nodes). Its forward pass creates its outputs as
+/// <see cref="Tape.Variable"/> leaves, then calls <see cref="Tape.Record(IAdjointKernel)"/>. During
+/// <see cref="Tape.Propagate"/> it is called once, after every node that consumed its outputs, and must add
+/// its inputs' adjoints from its outputs' adjoints (<see cref="Tape.Adjoint"/> / <see cref="Tape.AddAdjoint"/>).
+/// </summary>
+public interface IAdjointKernel
+{
+    void Backward(Tape tape);
+}
+
+/// <summary>
+/// Reverse-mode tape (Wengert list). Each node stores up to two parents and the local partial derivatives,
+/// so the backward pass is a single reverse sweep of multiply-adds. Node 0 is a sink that absorbs the
+/// adjoints of constants, which keeps the sweep branch-free. One tape belongs to one thread.
+/// </summary>
+public sealed class Tape
+{
+    struct Node { public int A, B; public double DA, DB; }
+
+    Node[] _nodes = new Node[1024];
+    double[] _adjoint = [];
+    int _count = 1;
+    readonly List<(int Position, IAdjointKernel Kernel)> _kernels = new();
+
+    /// <summary>Number of nodes recorded (including the constant sink).</summary>
+    public int Count => _count;
+
+    /// <summary>Forgets everything recorded; the arrays are kept for reuse.</summary>
+    public void Clear() { _count = 1; _kernels.Clear(); }
+
+    /// <summary>A new independent variable (a leaf).</summary>
+    public Rev Variable(double value) => new(value, Push(0, 0, 0, 0), this);
+
+    /// <summary>Records a hand-written adjoint kernel after its outputs were created.</summary>
+    public void Record(IAdjointKernel kernel) => _kernels.Add((_count, kernel));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal int Push(int a, double da, int b, double db)
+    {
+        if (_count == _nodes.Length) Array.Resize(ref _nodes, _nodes.Length * 2);
+        ref Node n = ref _nodes[_count];
+        n.A = a; n.DA = da; n.B = b; n.DB = db;
+        return _count++;
+    }
+
+    /// <summary>Sets every adjoint to zero; then seed outputs with <see cref="AddAdjoint"/> and call <see cref="Propagate"/>.</summary>
+    public void ZeroAdjoints()
+    {
+        if (_adjoint.Length < _count) _adjoint = new double[Math.Max(_count, _adjoint.Length * 2)];
+        else Array.Clear(_adjoint, 0, _count);
+    }
+
+    public void AddAdjoint(Rev x, double value)
+    {
+        CheckOwned(x);
+        _adjoint[x.I] += value;
+    }
+
+    public double Adjoint(Rev x)
+    {
+        CheckOwned(x);
+        return x.I == 0 ? 0.0 : _adjoint[x.I];
+    }
+
+    /// <summary>Adjoint by node index, for adjoint kernels that keep indices.</summary>
+    public ref double AdjointAt(int index) => ref _adjoint[index];
+
+    /// <summary>Sweeps the tape backwards, accumulating adjoints into every node's parents.</summary>
+    public void Propagate()
+    {
+        var nodes = _nodes;
+        var adj = _adjoint;
+        int k = _kernels.Count - 1;
+        for (int i = _count - 1; i >= 1; i--)
+        {
+            while (k >= 0 && _kernels[k].Position > i) { _kernels[k].Kernel.Backward(this); k--; }
+            double g = adj[i];
+            if (g == 0.0) continue;
+            ref Node n = ref nodes[i];
+            adj[n.A] += n.DA * g;
+            adj[n.B] += n.DB * g;
+        }
+        while (k >= 0) { _kernels[k].Kernel.Backward(this); k--; }
+        adj[0] = 0.0;
+    }
+
+    /// <summary>Convenience: gradient of one output with respect to the given inputs.</summary>
+    public void Gradient(Rev output, ReadOnlySpan<Rev> inputs, Span<double> gradient)
+    {
+        if (gradient.Length != inputs.Length)
+            throw new ArgumentException($"gradient has length {gradient.Length}, expected {inputs.Length}.", nameof(gradient));
+        ZeroAdjoints();
+        if (output.T == this) AddAdjoint(output, 1.0);
+        Propagate();
+        for (int i = 0; i < inputs.Length; i++) gradient[i] = inputs[i].T == this ? _adjoint[inputs[i].I] : 0.0;
+    }
+
+    void CheckOwned(Rev x)
+    {
+        if (x.T != null && x.T != this) throw new InvalidOperationException("The variable belongs to another tape.");
+        if (x.I >= _count) throw new InvalidOperationException("The variable was recorded before the tape was cleared.");
+    }
+}
+
+/// <summary>
+/// Reverse-mode scalar: a value and its node on a <see cref="Tape"/> (constants have no tape and node 0).
+/// </summary>
+public readonly struct Rev : IScalar<Rev>
+{
+    public readonly double V;
+    internal readonly int I;
+    internal readonly Tape? T;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal Rev(double v, int i, Tape? t) { V = v; I = i; T = t; }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    Rev(double v) { V = v; I = 0; T = null; }
+
+    public double Value { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => V; }
+    /// <summary>Node index on its tape (0 for constants).</summary>
+    public int Index => I;
+    public Tape? Tape => T;
+    public bool IsConstant => T is null;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Tape? Pick(Tape? a, Tape? b)
+    {
+        if (a is null) return b;
+        if (b is not null && !ReferenceEquals(a, b)) ThrowMixed();
+        return a;
+    }
+    static void ThrowMixed() => throw new InvalidOperationException("Operands are recorded on different tapes.");
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Rev Binary(double v, Rev a, double da, Rev b, double db)
+    {
+        var t = Pick(a.T, b.T);
+        return t is null ? new Rev(v) : new Rev(v, t.Push(a.I, da, b.I, db), t);
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Rev Unary(double v, Rev a, double da) =>
+        a.T is null ? new Rev(v) : new Rev(v, a.T.Push(a.I, da, 0, 0.0), a.T);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Rev Constant(double value) => new(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static implicit operator Rev(double value) => new(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Rev operator +(Rev a, Rev b) => Binary(a.V + b.V, a, 1.0, b, 1.0);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Rev operator -(Rev a, Rev b) => Binary(a.V - b.V, a, 1.0, b, -1.0);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Rev operator *(Rev a, Rev b) => Binary(a.V * b.V, a, b.V, b, a.V);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Rev operator /(Rev a, Rev b) { double inv = 1.0 / b.V, q = a.V * inv; return Binary(q, a, inv, b, -q * inv); }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Rev operator -(Rev a) => Unary(-a.V, a, -1.0);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Rev operator +(Rev a, double b) => Unary(a.V + b, a, 1.0);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Rev operator -(Rev a, double b) => Unary(a.V - b, a, 1.0);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Rev operator -(double a, Rev b) => Unary(a - b.V, b, -1.0);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Rev operator *(Rev a, double b) => Unary(a.V * b, a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Rev operator *(double a, Rev b) => Unary(a * b.V, b, a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Rev operator /(Rev a, double b) { double inv = 1.0 / b; return Unary(a.V * inv, a, inv); }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Rev Sqrt(Rev x) { double s = Math.Sqrt(x.V); return Unary(s, x, 0.5 / s); }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Rev Sin(Rev x) => Unary(Math.Sin(x.V), x, Math.Cos(x.V));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Rev Cos(Rev x) => Unary(Math.Cos(x.V), x, -Math.Sin(x.V));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Rev Exp(Rev x) { double e = Math.Exp(x.V); return Unary(e, x, e); }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Rev Log(Rev x) => Unary(Math.Log(x.V), x, 1.0 / x.V);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Rev Tanh(Rev x) { double t = Math.Tanh(x.V); return Unary(t, x, 1 - t * t); }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Rev Atan2(Rev y, Rev x) { double r2 = x.V * x.V + y.V * y.V; return Binary(Math.Atan2(y.V, x.V), y, x.V / r2, x, -y.V / r2); }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Rev Abs(Rev x) => Unary(Math.Abs(x.V), x, Math.Sign(x.V));
+
+    public override string ToString() => $"{V} (node {I})";
+}
