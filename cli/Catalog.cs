@@ -1,0 +1,29 @@
+using ContactOpt.Agents;
+using ContactOpt.Envs;
+using ContactOpt.Tasks;
+
+namespace ContactOpt.Cli;
+
+/// <summary>The registries the CLI works with: every built-in task and agent.</summary>
+public static class Catalog
+{
+    public static TaskRegistry Tasks() => BuiltinTasks.CreateRegistry();
+    public static AgentRegistry Agents() => new();
+
+    /// <summary>Builds a task, turning option errors into usage errors.</summary>
+    public static TaskInstance Task(string name)
+    {
+        try { return Tasks().Create(name); }
+        catch (ArgumentException e) { throw new UsageException(e.Message); }
+    }
+
+    /// <summary>Parameters from --params or the task's initial guess, with the dimension checked.</summary>
+    public static double[] Params(TaskInstance task, string? text)
+    {
+        if (text is null) return task.CreateObjective().InitialGuess.ToArray();
+        var x = Args.ParseVector(text, "--params");
+        if (x.Length != task.Dimension)
+            throw new UsageException($"--params has {x.Length} values but task '{task.Name}' has dimension {task.Dimension}.");
+        return x;
+    }
+}

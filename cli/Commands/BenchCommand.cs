@@ -1,0 +1,49 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+
+namespace ContactOpt.Cli.Commands;
+
+/// <summary>
+/// <c>contactopt bench &lt;task&gt;[,&lt;task&gt;...] [--seconds S] [--json]</c>: median wall time of one loss-only episode
+/// and one loss-and-gradient episode on this thread, after a warm-up, interleaving the two so drift hits both.
+/// </summary>
+public static class BenchCommand
+{
+    public static int Run(Args args)
+    {
+        double seconds = args.Double("seconds", 2.0);
+        if (!(seconds > 0 && seconds <= 600)) throw new UsageException($"--seconds {seconds} must be in (0, 600].");
+        bool json = args.Flag("json");
+        var names = args.Positional(0, "task name(s), comma-separated").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        args.EnsureAllUsed(1);
+        var tasks = names.Select(Catalog.Task).ToList();
+        var rows = new List<object>();
+        if (!json) Console.WriteLine($"{"task",-14} {"dim",5} {"loss µs",10} {"grad µs",10} {"ratio",7}  mode        ({Environment.ProcessorCount} cores, one thread)");
+        foreach (var task in tasks)
+        {
+            var f = task.CreateObjective();
+            var x = f.InitialGuess.ToArray();
+            var g = new double[x.Length];
+            // Warm-up: let tiered compilation reach optimised code.
+            var warm = Stopwatch.StartNew();
+            while (warm.Elapsed.TotalSeconds < Math.Min(1.0, seconds / 2)) { f.Loss(x); f.LossAndGradient(x, g); }
+            var loss = new List<double>(); var grad = new List<double>();
+            var total = Stopwatch.StartNew();
+            while (total.Elapsed.TotalSeconds < seconds || loss.Count < 5)
+            {
+                long t0 = Stopwatch.GetTimestamp(); f.Loss(x);
+                long t1 = Stopwatch.GetTimestamp(); f.LossAndGradient(x, g);
+                long t2 = Stopwatch.GetTimestamp();
+                loss.Add((t1 - t0) * 1e6 / Stopwatch.Frequency); grad.Add((t2 - t1) * 1e6 / Stopwatch.Frequency);
+            }
+            double ml = Median(loss), mg = Median(grad);
+            rows.Add(new { task = task.Name, dimension = x.Length, loss_us = ml, gradient_us = mg, ratio = mg / ml, mode = f.Mode.ToString().ToLowerInvariant(), samples = loss.Count });
+            if (!json) Console.WriteLine($"{task.Name,-14} {x.Length,5} {ml,10:F1} {mg,10:F1} {mg / ml,7:F2}  {f.Mode.ToString().ToLowerInvariant(),-10}  ({loss.Count} pairs)");
+        }
+        if (json) Console.WriteLine(JsonSerializer.Serialize(rows));
+        return 0;
+    }
+
+    static double Median(List<double> v) { v.Sort(); return v.Count % 2 == 1 ? v[v.Count / 2] : 0.5 * (v[v.Count / 2 - 1] + v[v.Count / 2]); }
+}

@@ -1,0 +1,98 @@
+namespace ContactOpt.Wrappers;
+
+/// <summary>How a vector env restarts sub-environments whose episode ended (Gymnasium 1.x).</summary>
+public enum AutoresetMode
+{
+    /// <summary>The step after an episode ends resets that sub-env, ignores its action and returns reward 0 (Gymnasium's default).</summary>
+    NextStep,
+    /// <summary>Resets within the same step; the final observation and info go to <c>info["final_obs"]</c>, <c>info["final_info"]</c>.</summary>
+    SameStep,
+    /// <summary>No automatic reset; call <see cref="SyncVectorEnv{TObs,TAction}.ResetAt"/>.</summary>
+    Disabled,
+}
+
+/// <summary>Batched results of one vector step (index i = sub-env i).</summary>
+public sealed record VectorStepResult<TObs>(TObs[] Observations, double[] Rewards, bool[] Terminated, bool[] Truncated, Info[] Infos);
+
+/// <summary>
+/// Steps several environments in sequence on the caller's thread. <c>Reset(seed)</c> seeds sub-env i with
+/// seed + i. The autoreset mode is declared in <see cref="Metadata"/> (<c>autoreset_mode</c>).
+/// </summary>
+public sealed class SyncVectorEnv<TObs, TAction> : IDisposable
+{
+    readonly Env<TObs, TAction>[] _envs;
+    readonly bool[] _needsReset;
+    bool _disposed;
+
+    public SyncVectorEnv(IEnumerable<Func<Env<TObs, TAction>>> factories, AutoresetMode autoreset = AutoresetMode.NextStep)
+    {
+        _envs = factories.Select(f => f()).ToArray();
+        if (_envs.Length == 0) throw new ArgumentException("a vector env needs at least one sub-environment.");
+        _needsReset = new bool[_envs.Length];
+        Autoreset = autoreset;
+        Metadata = new Dictionary<string, object>(_envs[0].Metadata) { ["autoreset_mode"] = autoreset.ToString() };
+    }
+
+    public int NumEnvs => _envs.Length;
+    public AutoresetMode Autoreset { get; }
+    public IReadOnlyDictionary<string, object> Metadata { get; }
+    public Space<TAction> SingleActionSpace => _envs[0].ActionSpace;
+    public Space<TObs> SingleObservationSpace => _envs[0].ObservationSpace;
+    public Env<TObs, TAction> this[int i] => _envs[i];
+
+    public (TObs[] Observations, Info[] Infos) Reset(int? seed = null, Info? options = null)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var obs = new TObs[_envs.Length]; var infos = new Info[_envs.Length];
+        for (int i = 0; i < _envs.Length; i++)
+        {
+            (obs[i], infos[i]) = _envs[i].Reset(seed is int s ? s + i : null, options);
+            _needsReset[i] = false;
+        }
+        return (obs, infos);
+    }
+
+    /// <summary>Resets one sub-environment (for <see cref="AutoresetMode.Disabled"/>).</summary>
+    public ResetResult<TObs> ResetAt(int index, int? seed = null, Info? options = null)
+    {
+        _needsReset[index] = false;
+        return _envs[index].Reset(seed, options);
+    }
+
+    public VectorStepResult<TObs> Step(TAction[] actions)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (actions.Length != _envs.Length) throw new ArgumentException($"got {actions.Length} actions for {_envs.Length} environments.", nameof(actions));
+        int n = _envs.Length;
+        var obs = new TObs[n]; var rew = new double[n]; var term = new bool[n]; var trunc = new bool[n]; var infos = new Info[n];
+        for (int i = 0; i < n; i++)
+        {
+            if (Autoreset == AutoresetMode.NextStep && _needsReset[i])
+            {
+                (obs[i], infos[i]) = _envs[i].Reset();
+                _needsReset[i] = false;
+                continue;
+            }
+            var r = _envs[i].Step(actions[i]);
+            (obs[i], rew[i], term[i], trunc[i], infos[i]) = r;
+            if (r.Done)
+            {
+                if (Autoreset == AutoresetMode.NextStep) _needsReset[i] = true;
+                else if (Autoreset == AutoresetMode.SameStep)
+                {
+                    var (o, info) = _envs[i].Reset();
+                    infos[i] = new Info(info) { ["final_obs"] = r.Observation!, ["final_info"] = r.Information };
+                    obs[i] = o;
+                }
+            }
+        }
+        return new(obs, rew, term, trunc, infos);
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        foreach (var e in _envs) e.Dispose();
+    }
+}
