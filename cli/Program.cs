@@ -1,40 +1,50 @@
-using ContactOpt.Cli;
 using ContactOpt.Cli.Commands;
 
-var commands = new Dictionary<string, (string Summary, Func<Args, int> Run)>
-{
-    ["tasks"] = ("list tasks (--verbose: options and details)", TasksCommand.Run),
-    ["eval"] = ("loss (and --grad gradient) of a task at --params", EvalCommand.Run),
-    ["gradcheck"] = ("exact vs central finite-difference gradients at random points", GradcheckCommand.Run),
-    ["render"] = ("filmstrip PNG of an episode at --params", RenderCommand.Run),
-    ["bench"] = ("median time of loss-only and loss-and-gradient episodes", BenchCommand.Run),
-};
+namespace ContactOpt.Cli;
 
-if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+/// <summary>Entry point of the contactopt command; <see cref="Run"/> is callable from tests.</summary>
+public static class CliApp
 {
-    Console.WriteLine("usage: contactopt <command> [arguments]\n\ncommands:");
-    foreach (var (name, (summary, _)) in commands) Console.WriteLine($"  {name,-10} {summary}");
-    Console.WriteLine("\nTasks take options in their name: task:key=value,... (see 'contactopt tasks --verbose').");
-    return args.Length == 0 ? 2 : 0;
-}
+    static Dictionary<string, (string Summary, Func<Args, int> Run)> Commands() => new()
+    {
+        ["tasks"] = ("list tasks (--verbose: options and details)", TasksCommand.Run),
+        ["eval"] = ("loss (and --grad gradient) of a task at --params", EvalCommand.Run),
+        ["gradcheck"] = ("exact vs central finite-difference gradients at random points", GradcheckCommand.Run),
+        ["render"] = ("filmstrip PNG of an episode at --params", RenderCommand.Run),
+        ["bench"] = ("median time of loss-only and loss-and-gradient episodes", BenchCommand.Run),
+    };
 
-if (!commands.TryGetValue(args[0], out var command))
-{
-    Console.Error.WriteLine($"contactopt: unknown command '{args[0]}'; commands: {string.Join(", ", commands.Keys)}.");
-    return 2;
-}
+    public static int Main(string[] args) => Run(args);
 
-try
-{
-    return command.Run(new Args(args.Skip(1)));
-}
-catch (UsageException e)
-{
-    Console.Error.WriteLine($"contactopt {args[0]}: {e.Message}");
-    return 2;
-}
-catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or FormatException)
-{
-    Console.Error.WriteLine($"contactopt {args[0]}: {e.Message}");
-    return 2;
+    /// <summary>Runs one command; user errors print one line on stderr and return 2.</summary>
+    public static int Run(string[] args)
+    {
+        var commands = Commands();
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            Console.WriteLine("usage: contactopt <command> [arguments]\n\ncommands:");
+            foreach (var (name, (summary, _)) in commands) Console.WriteLine($"  {name,-10} {summary}");
+            Console.WriteLine("\nTasks take options in their name: task:key=value,... (see 'contactopt tasks --verbose').");
+            return args.Length == 0 ? 2 : 0;
+        }
+        if (!commands.TryGetValue(args[0], out var command))
+        {
+            Console.Error.WriteLine($"contactopt: unknown command '{args[0]}'; commands: {string.Join(", ", commands.Keys)}.");
+            return 2;
+        }
+        try
+        {
+            return command.Run(new Args(args.Skip(1)));
+        }
+        catch (UsageException e)
+        {
+            Console.Error.WriteLine($"contactopt {args[0]}: {e.Message}");
+            return 2;
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or FormatException)
+        {
+            Console.Error.WriteLine($"contactopt {args[0]}: {e.Message}");
+            return 2;
+        }
+    }
 }

@@ -47,7 +47,9 @@ public static class Scalar
     public static T Max<T>(T a, double b) where T : struct, IScalar<T> => a.Value >= b ? a : T.Constant(b);
     public static T Min<T>(T a, double b) where T : struct, IScalar<T> => a.Value <= b ? a : T.Constant(b);
     /// <summary>sign(x) as a constant: derivative 0 everywhere, sign(0) = 0.</summary>
-    public static double Sign<T>(T x) where T : struct, IScalar<T> => Math.Sign(x.Value);
+    public static double Sign<T>(T x) where T : struct, IScalar<T> => Sign(x.Value);
+    /// <summary>sign(v) with sign(0) = 0 and sign(NaN) = 0 (Math.Sign throws on NaN, which a diverging simulation produces).</summary>
+    public static double Sign(double v) => v > 0 ? 1.0 : v < 0 ? -1.0 : 0.0;
     public static T Square<T>(T x) where T : struct, IScalar<T> => x * x;
     public static T Clamp<T>(T x, double lo, double hi) where T : struct, IScalar<T> =>
         x.Value < lo ? T.Constant(lo) : x.Value > hi ? T.Constant(hi) : x;

@@ -171,7 +171,7 @@ public readonly struct Rev : IScalar<Rev>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Rev Tanh(Rev x) { double t = Math.Tanh(x.V); return Unary(t, x, 1 - t * t); }
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Rev Atan2(Rev y, Rev x) { double r2 = x.V * x.V + y.V * y.V; return Binary(Math.Atan2(y.V, x.V), y, x.V / r2, x, -y.V / r2); }
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Rev Abs(Rev x) => Unary(Math.Abs(x.V), x, Math.Sign(x.V));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Rev Abs(Rev x) => Unary(Math.Abs(x.V), x, Scalar.Sign(x.V));
 
     public override string ToString() => $"{V} (node {I})";
 }

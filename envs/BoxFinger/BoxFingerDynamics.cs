@@ -161,7 +161,7 @@ public abstract class BoxFingerDynamics : Dynamics
         // φ = min(0, z); the normal force is not clamped at 0 and damping acts only while penetrating.
         fn = -(p.Kc * z) - p.Dc * vz;
         // Regularised Coulomb: stick slope c below ψ_s = μ_d / c, μ_d·sign(v_t) above.
-        T mu = Math.Abs(vx.Value) <= p.SlipSpeed ? StickSlope * vx : p.Mu * Math.Sign(vx.Value);
+        T mu = Math.Abs(vx.Value) <= p.SlipSpeed ? StickSlope * vx : p.Mu * Scalar.Sign(vx.Value);
         ft = -(mu * fn);
     }
 

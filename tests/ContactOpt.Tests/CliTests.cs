@@ -1,0 +1,77 @@
+using System.Text.Json;
+using ContactOpt.Cli;
+
+namespace ContactOpt.Tests;
+
+/// <summary>The CLI in-process: output, JSON, and one-line errors with exit code 2.</summary>
+[NonParallelizable]
+public class CliTests
+{
+    static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var o = new StringWriter(); var e = new StringWriter();
+        var (so, se) = (Console.Out, Console.Error);
+        Console.SetOut(o); Console.SetError(e);
+        try { return (CliApp.Run(args), o.ToString(), e.ToString()); }
+        finally { Console.SetOut(so); Console.SetError(se); }
+    }
+
+    [Test]
+    public void EvalJsonPrintsTheReferenceLossAndGradient()
+    {
+        var (code, output, _) = Run("eval", "flip", "--grad", "--json");
+        Assert.That(code, Is.EqualTo(0));
+        using var doc = JsonDocument.Parse(output);
+        var root = doc.RootElement;
+        Assert.That(root.GetProperty("task").GetString(), Is.EqualTo("flip"));
+        Assert.That(root.GetProperty("loss").GetDouble(), Is.EqualTo(2.759366).Within(1e-6));
+        Assert.That(root.GetProperty("gradient")[0].GetDouble(), Is.EqualTo(-0.99641).Within(1e-5));
+        Assert.That(root.GetProperty("params").GetArrayLength(), Is.EqualTo(2));
+    }
+
+    [Test]
+    public void TasksListsFlipAndGraspWithTheirOptions()
+    {
+        var (code, output, _) = Run("tasks", "--verbose");
+        Assert.That(code, Is.EqualTo(0));
+        Assert.That(output, Does.Contain("flip").And.Contain("grasp").And.Contain("corner_velocity"));
+    }
+
+    [TestCase(new[] { "eval", "nosuch" }, "unknown task 'nosuch'")]
+    [TestCase(new[] { "eval", "flip", "--params", "1,2,3" }, "has 3 values but task 'flip' has dimension 2")]
+    [TestCase(new[] { "eval", "flip", "--params", "1,abc" }, "'abc' is not a number")]
+    [TestCase(new[] { "eval", "flip", "--params", "1,NaN" }, "is not finite")]
+    [TestCase(new[] { "eval", "flip:bogus=1" }, "no option 'bogus'")]
+    [TestCase(new[] { "eval", "flip", "--frobnicate" }, "unknown option --frobnicate")]
+    [TestCase(new[] { "render", "flip", "--out", "/proc/nope/x.png" }, "cannot write")]
+    [TestCase(new[] { "render", "flip", "--out", "x.jpg" }, "must end in .png")]
+    [TestCase(new[] { "gradcheck", "flip", "--points", "0" }, "--points 0 must be in")]
+    [TestCase(new[] { "frobnicate" }, "unknown command 'frobnicate'")]
+    public void BadInputGivesOneLineErrorAndExitCode2(string[] args, string expected)
+    {
+        var (code, _, err) = Run(args);
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(err, Does.Contain(expected));
+        Assert.That(err.Trim().Split('\n'), Has.Length.EqualTo(1), "one line, no stack trace");
+    }
+
+    [Test]
+    public void RenderWritesAPng()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"contactopt-cli-{Guid.NewGuid():N}.png");
+        var (code, output, _) = Run("render", "grasp", "--frames", "3", "--out", path);
+        Assert.That(code, Is.EqualTo(0), output);
+        Assert.That(new FileInfo(path).Length, Is.GreaterThan(1000));
+        File.Delete(path);
+    }
+
+    [Test]
+    public void GradcheckJsonReportsSmallErrors()
+    {
+        var (code, output, _) = Run("gradcheck", "flip", "--points", "3", "--json");
+        Assert.That(code, Is.EqualTo(0));
+        using var doc = JsonDocument.Parse(output);
+        Assert.That(doc.RootElement.GetProperty("summary").GetProperty("median_relative_error").GetDouble(), Is.LessThan(1e-5));
+        Assert.That(doc.RootElement.GetProperty("points").GetArrayLength(), Is.EqualTo(3));
+    }
+}
