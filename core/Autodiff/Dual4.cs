@@ -55,6 +55,8 @@ public readonly struct Dual4 : IScalar<Dual4>
     public static Dual4 Sqrt(Dual4 x) { double s = Math.Sqrt(x.V); return Chain(s, 0.5 / s, x); }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Dual4 Sin(Dual4 x) => Chain(Math.Sin(x.V), Math.Cos(x.V), x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Dual4 Cos(Dual4 x) => Chain(Math.Cos(x.V), -Math.Sin(x.V), x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (Dual4 Sin, Dual4 Cos) SinCos(Dual4 x) { var (s, c) = Math.SinCos(x.V); return (Chain(s, c, x), Chain(c, -s, x)); }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Dual4 Exp(Dual4 x) { double e = Math.Exp(x.V); return Chain(e, e, x); }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Dual4 Log(Dual4 x) => Chain(Math.Log(x.V), 1.0 / x.V, x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Dual4 Tanh(Dual4 x) { double t = Math.Tanh(x.V); return Chain(t, 1 - t * t, x); }

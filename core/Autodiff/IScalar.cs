@@ -31,6 +31,8 @@ public interface IScalar<T> where T : struct, IScalar<T>
     static abstract T Sqrt(T x);
     static abstract T Sin(T x);
     static abstract T Cos(T x);
+    /// <summary>Sine and cosine together (one call for the plain double path).</summary>
+    static abstract (T Sin, T Cos) SinCos(T x);
     static abstract T Exp(T x);
     static abstract T Log(T x);
     static abstract T Tanh(T x);

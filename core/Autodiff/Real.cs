@@ -27,6 +27,7 @@ public readonly struct Real : IScalar<Real>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Real Sqrt(Real x) => new(Math.Sqrt(x.V));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Real Sin(Real x) => new(Math.Sin(x.V));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Real Cos(Real x) => new(Math.Cos(x.V));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static (Real Sin, Real Cos) SinCos(Real x) { var (s, c) = Math.SinCos(x.V); return (new(s), new(c)); }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Real Exp(Real x) => new(Math.Exp(x.V));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Real Log(Real x) => new(Math.Log(x.V));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Real Tanh(Real x) => new(Math.Tanh(x.V));

@@ -166,6 +166,8 @@ public readonly struct Rev : IScalar<Rev>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Rev Sqrt(Rev x) { double s = Math.Sqrt(x.V); return Unary(s, x, 0.5 / s); }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Rev Sin(Rev x) => Unary(Math.Sin(x.V), x, Math.Cos(x.V));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Rev Cos(Rev x) => Unary(Math.Cos(x.V), x, -Math.Sin(x.V));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (Rev Sin, Rev Cos) SinCos(Rev x) { var (s, c) = Math.SinCos(x.V); return (Unary(s, x, c), Unary(c, x, -s)); }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Rev Exp(Rev x) { double e = Math.Exp(x.V); return Unary(e, x, e); }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Rev Log(Rev x) => Unary(Math.Log(x.V), x, 1.0 / x.V);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Rev Tanh(Rev x) { double t = Math.Tanh(x.V); return Unary(t, x, 1 - t * t); }

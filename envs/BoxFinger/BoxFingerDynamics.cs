@@ -124,7 +124,7 @@ public abstract class BoxFingerDynamics : Dynamics
         Control(f1, sx1, sz1, ref f1x, ref f1z);
         if (_fingers == 2) Control(f2, sx2, sz2, ref f2x, ref f2z);
         // 3. ground: the box corners, then each finger
-        T c = T.Cos(b.Th), s = T.Sin(b.Th);
+        var (s, c) = T.SinCos(b.Th);
         Corner(b, c, s, -HalfSide, +HalfSide, -1, -1, p, ref bfx, ref bfz, ref tau);
         Corner(b, c, s, +HalfSide, +HalfSide, -1, +1, p, ref bfx, ref bfz, ref tau);
         Corner(b, c, s, -HalfSide, -HalfSide, +1, -1, p, ref bfx, ref bfz, ref tau);
