@@ -12,6 +12,9 @@ public static class CliApp
         ["gradcheck"] = ("exact vs central finite-difference gradients at random points", GradcheckCommand.Run),
         ["render"] = ("filmstrip PNG of an episode at --params", RenderCommand.Run),
         ["bench"] = ("median time of loss-only and loss-and-gradient episodes", BenchCommand.Run),
+        ["compare"] = ("run a comparison study (tasks × agents × seeds) and write its report", CompareCommand.Run),
+        ["report"] = ("regenerate a study's report from its results database", ReportCommand.Run),
+        ["landscape"] = ("2-D loss landscape heatmap (optionally with gradient arrows)", LandscapeCommand.Run),
     };
 
     public static int Main(string[] args) => Run(args);

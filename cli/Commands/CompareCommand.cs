@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using ContactOpt.Experiments;
+
+namespace ContactOpt.Cli.Commands;
+
+/// <summary>
+/// <c>contactopt compare &lt;task&gt;[,...] [--agents a,b] [--seeds N] [--budget N] [--jobs J] [--set agent.k=v ...]
+/// [--out DIR] [--config FILE] [--quiet]</c>. With only <c>flip,grasp</c> it runs the Dawson (2021) reproduction.
+/// </summary>
+public static class CompareCommand
+{
+    public static int Run(Args args)
+    {
+        var config = args.Option("config");
+        var agentsText = args.Option("agents");
+        var seedsText = args.Option("seeds");
+        var budgetText = args.Option("budget");
+        var sets = args.Options("set");
+        int jobs = args.Int("jobs", Environment.ProcessorCount, 1, 1024);
+        var outDir = args.Option("out");
+        bool quiet = args.Flag("quiet");
+        var shardText = args.Option("shard");
+        args.EnsureAllUsed(1);
+
+        var tasks = Catalog.Tasks();
+        var agents = Catalog.Agents();
+        StudySpec study;
+        if (config is not null)
+        {
+            if (args.Positionals.Count > 0 || agentsText is not null || sets.Count > 0)
+                throw new UsageException("--config describes the whole study; do not also give tasks, --agents or --set.");
+            study = StudySpec.Load(config);
+            if (seedsText is not null) study = study with { Seeds = ParseInt(seedsText, "--seeds") };
+            if (budgetText is not null) study = study with { Budget = ParseInt(budgetText, "--budget") };
+        }
+        else
+        {
+            var taskList = args.Positional(0, "task name(s), comma-separated, or --config FILE")
+                .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+            bool dawson = taskList.Order().SequenceEqual(["flip", "grasp"]) && agentsText is null && sets.Count == 0 && budgetText is null;
+            if (dawson)
+            {
+                study = StudySpec.Dawson(agents.All.Select(a => a.Name));
+                if (seedsText is not null) study = study with { Seeds = ParseInt(seedsText, "--seeds") };
+            }
+            else
+            {
+                var agentList = agentsText?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList()
+                                ?? agents.All.Select(a => a.Name).ToList();
+                study = new StudySpec
+                {
+                    Tasks = taskList, Agents = agentList,
+                    Seeds = seedsText is null ? 10 : ParseInt(seedsText, "--seeds"),
+                    Budget = budgetText is null ? 1000 : ParseInt(budgetText, "--budget"),
+                    Settings = ParseSets(sets),
+                };
+            }
+        }
+        study.Validate(tasks, agents);
+        var shard = shardText is null ? Shard.All : Shard.Parse(shardText);
+        var dir = outDir ?? Path.Combine("runs", string.Join("-", study.Tasks.Select(t => t.Replace(':', '_').Replace('=', '-').Replace(',', '_'))));
+        var dbName = shard.Count == 1 ? "results.db" : $"results-shard{shard.Index}of{shard.Count}.db";
+        var dbPath = Path.Combine(dir, dbName);
+        if (Directory.Exists(dir) && !File.Exists(dbPath) && Directory.EnumerateFileSystemEntries(dir).Any()
+            && !Directory.EnumerateFiles(dir, "results*.db").Any())
+            throw new UsageException($"'{dir}' exists and is not a ContactOpt study directory; choose another --out.");
+
+        using var store = OpenStore(dbPath, study);
+        var runner = new StudyRunner(study, tasks, agents, store);
+        var pending = runner.Pending(shard);
+        int total = study.Runs().Where((_, i) => shard.Owns(i)).Count();
+        int already = total - pending.Count;
+        var log = Console.Error;
+        if (!quiet)
+        {
+            log.WriteLine($"compare: {study.Tasks.Count} task(s) × {study.Agents.Count} agent(s) × {study.Seeds} seed(s) = {total} runs{(shard.Count > 1 ? $" in shard {shard}" : "")}, {jobs} job(s); results in {dbPath}");
+            if (already > 0) log.WriteLine($"compare: resuming, {already} of {total} runs already finished");
+        }
+        var progress = new Progress(total, already, quiet, log);
+        var outcomes = runner.Run(jobs, shard, progress.OnFinished);
+        progress.Finish();
+
+        var failed = outcomes.Where(o => !o.Succeeded).ToList();
+        foreach (var f in failed) log.WriteLine($"compare: run {f.Run.Task}/{f.Run.Agent}/seed {f.Run.Seed} failed: {f.Error}");
+        if (shard.Count == 1)
+        {
+            var report = new ReportBuilder(store, tasks);
+            var path = report.Write(dir);
+            store.Export(Path.Combine(dir, "export"));
+            Console.WriteLine(report.SummaryTable());
+            Console.WriteLine($"report: {path}");
+        }
+        else Console.WriteLine($"shard {shard} done: {outcomes.Count - failed.Count} runs finished, {failed.Count} failed; merge with 'contactopt report {dir}'.");
+        return failed.Count == 0 ? 0 : 1;
+    }
+
+    internal static ResultStore OpenStore(string path, StudySpec? study)
+    {
+        try { return ResultStore.Open(path, study); }
+        catch (StoreMismatchException e) { throw new UsageException(e.Message); }
+    }
+
+    static int ParseInt(string s, string what) =>
+        int.TryParse(s, out var v) ? v : throw new UsageException($"{what} '{s}' is not an integer.");
+
+    static Dictionary<string, Dictionary<string, string>> ParseSets(IReadOnlyList<string> sets)
+    {
+        var d = new Dictionary<string, Dictionary<string, string>>();
+        foreach (var s in sets)
+        {
+            int dot = s.IndexOf('.'), eq = s.IndexOf('=');
+            if (dot <= 0 || eq < dot + 2) throw new UsageException($"--set '{s}' must look like agent.option=value.");
+            var agent = s[..dot]; var key = s[(dot + 1)..eq]; var value = s[(eq + 1)..];
+            if (!d.TryGetValue(agent, out var m)) d[agent] = m = new();
+            m[key] = value;
+        }
+        return d;
+    }
+
+    /// <summary>Live progress on a terminal (one updating line), plain lines when redirected.</summary>
+    sealed class Progress(int total, int already, bool quiet, TextWriter log)
+    {
+        readonly Stopwatch _sw = Stopwatch.StartNew();
+        readonly object _lock = new();
+        readonly bool _tty = !Console.IsErrorRedirected;
+        int _done;
+
+        public void OnFinished(RunOutcome o)
+        {
+            if (quiet) return;
+            lock (_lock)
+            {
+                _done++;
+                int done = already + _done;
+                double eta = _done > 0 ? _sw.Elapsed.TotalSeconds / _done * (total - done) : 0;
+                string what = $"{o.Run.Task}/{o.Run.Agent}/seed {o.Run.Seed}: {(o.Succeeded ? $"best {ReportBuilder.F(o.BestLoss)}" : "FAILED")} ({o.Seconds:0.0} s)";
+                string line = $"[{done,4}/{total}] {100.0 * done / Math.Max(1, total),3:0}%  ETA {TimeSpan.FromSeconds(Math.Round(eta)):g}  {what}";
+                if (_tty) log.Write("\r" + line.PadRight(Math.Min(120, Math.Max(line.Length, 100))));
+                else log.WriteLine(line);
+            }
+        }
+
+        public void Finish()
+        {
+            if (quiet) return;
+            if (_tty && _done > 0) log.WriteLine();
+            log.WriteLine($"compare: {_done} run(s) in {_sw.Elapsed.TotalSeconds:0.0} s");
+        }
+    }
+}
