@@ -95,8 +95,7 @@ public sealed class ResultStore : IDisposable
     }
 
     /// <summary>The study this store was created for.</summary>
-    public StudySpec Study() => JsonSerializer.Deserialize<StudySpec>(GetMeta("study") ?? throw new StoreMismatchException("store has no study."),
-        new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower })!;
+    public StudySpec Study() => StudySpec.FromJson(GetMeta("study") ?? throw new StoreMismatchException("store has no study."));
 
     public string? GetMeta(string key) => Scalar("SELECT value FROM meta WHERE key=$k", ("$k", key)) as string;
     public void SetMeta(string key, string value) => Exec("INSERT OR REPLACE INTO meta(key, value) VALUES($k, $v)", ("$k", key), ("$v", value));

@@ -48,11 +48,29 @@ public sealed record StudySpec
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        NumberHandling = JsonNumberHandling.AllowReadingFromString,
+        Converters = { new ScalarAsString() },
     };
+
+    /// <summary>Lets option values be written as numbers or booleans (<c>step: 0.1</c>) as well as strings.</summary>
+    sealed class ScalarAsString : JsonConverter<string>
+    {
+        public override string Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.TokenType switch
+        {
+            JsonTokenType.String => reader.GetString()!,
+            JsonTokenType.Number => System.Text.Encoding.UTF8.GetString(reader.ValueSpan),
+            JsonTokenType.True => "true",
+            JsonTokenType.False => "false",
+            _ => throw new JsonException($"expected a string, number or boolean, got {reader.TokenType}."),
+        };
+        public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WriteStringValue(value);
+    }
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
     /// <summary>Parses a study file (.json, .yaml or .yml); errors name the file and the problem.</summary>
+    public static StudySpec FromJson(string json) => JsonSerializer.Deserialize<StudySpec>(json, Json) ?? throw new ArgumentException("empty study.");
+
     public static StudySpec Load(string path)
     {
         if (!File.Exists(path)) throw new ArgumentException($"config file '{path}' does not exist.");
