@@ -14,6 +14,7 @@ public static class CliApp
         ["bench"] = ("median time of loss-only and loss-and-gradient episodes", BenchCommand.Run),
         ["compare"] = ("run a comparison study (tasks × agents × seeds) and write its report", CompareCommand.Run),
         ["report"] = ("regenerate a study's report from its results database", ReportCommand.Run),
+        ["status"] = ("progress of a study per shard (finished / running / failed / missing)", StatusCommand.Run),
         ["landscape"] = ("2-D loss landscape heatmap (optionally with gradient arrows)", LandscapeCommand.Run),
     };
 

@@ -166,6 +166,45 @@ public sealed class ResultStore : IDisposable
         }
     }
 
+    /// <summary>
+    /// Copies the finished runs of another store (a shard) that this store does not hold yet, with their traces,
+    /// in one transaction; returns how many were added. Runs already present are never duplicated.
+    /// </summary>
+    public int ImportFinished(ResultStore other)
+    {
+        var have = FinishedKeys();
+        int added = 0;
+        var runs = other.Runs().Where(r => !have.Contains($"{r.Task}|{r.Agent}|{r.Seed}")).Select(r => (Run: r, Episodes: other.Episodes(r.Id))).ToList();
+        lock (_lock)
+        {
+            using var tx = _db.BeginTransaction();
+            foreach (var (r, episodes) in runs)
+            {
+                Exec("DELETE FROM episodes WHERE run_id IN (SELECT id FROM runs WHERE task=$t AND agent=$a AND seed=$s)", ("$t", r.Task), ("$a", r.Agent), ("$s", r.Seed));
+                Exec("DELETE FROM runs WHERE task=$t AND agent=$a AND seed=$s", ("$t", r.Task), ("$a", r.Agent), ("$s", r.Seed));
+                long id = (long)Scalar("""
+                    INSERT INTO runs(task, agent, seed, budget, settings, status, best_loss, best_params, episodes, nonfinite, wall_seconds,
+                                     code_version, machine, started, ended, shard)
+                    VALUES($t, $a, $s, $b, $set, 'done', $bl, $bp, $n, $nf, $w, $c, $m, $st, $en, $sh) RETURNING id
+                    """, ("$t", r.Task), ("$a", r.Agent), ("$s", r.Seed), ("$b", r.Budget), ("$set", r.Settings), ("$bl", Db(r.BestLoss)),
+                    ("$bp", JsonSerializer.Serialize(r.BestParameters)), ("$n", r.Episodes), ("$nf", r.NonFinite), ("$w", r.WallSeconds),
+                    ("$c", r.CodeVersion), ("$m", r.Machine), ("$st", r.Started), ("$en", (object?)r.Ended ?? DBNull.Value), ("$sh", r.Shard))!;
+                using var cmd = Cmd("INSERT INTO episodes(run_id, episode, loss, best, gradient, elapsed) VALUES($r, $e, $l, $b, $g, $t)");
+                var pr = cmd.Parameters.Add("$r", SqliteType.Integer); var pe = cmd.Parameters.Add("$e", SqliteType.Integer);
+                var pl = cmd.Parameters.Add("$l", SqliteType.Real); var pb = cmd.Parameters.Add("$b", SqliteType.Real);
+                var pg = cmd.Parameters.Add("$g", SqliteType.Integer); var pt = cmd.Parameters.Add("$t", SqliteType.Real);
+                foreach (var e in episodes)
+                {
+                    pr.Value = id; pe.Value = e.Episode; pl.Value = Db(e.Loss); pb.Value = Db(e.Best); pg.Value = e.Gradient ? 1 : 0; pt.Value = e.Elapsed;
+                    cmd.ExecuteNonQuery();
+                }
+                added++;
+            }
+            tx.Commit();
+        }
+        return added;
+    }
+
     /// <summary>Records a run that failed with an error (it is retried on the next resume).</summary>
     public void Fail(long id, string error)
     {

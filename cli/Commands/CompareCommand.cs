@@ -20,7 +20,16 @@ public static class CompareCommand
         var outDir = args.Option("out");
         bool quiet = args.Flag("quiet");
         var shardText = args.Option("shard");
+        bool slurm = args.Flag("slurm"), submit = args.Flag("submit"), resubmit = args.Flag("resubmit-missing");
+        var arraySizeText = args.Option("array-size");
+        var partition = args.Option("partition");
+        var time = args.Option("time");
+        var cpusText = args.Option("cpus-per-task");
+        var sbatch = args.Option("sbatch") ?? "sbatch";
         args.EnsureAllUsed(1);
+        if (!slurm && (submit || resubmit || arraySizeText is not null || partition is not null || time is not null || cpusText is not null))
+            throw new UsageException("--submit, --resubmit-missing, --array-size, --partition, --time and --cpus-per-task need --slurm.");
+        if (slurm && shardText is not null) throw new UsageException("--slurm writes a job array over all shards; do not also give --shard.");
 
         var tasks = Catalog.Tasks();
         var agents = Catalog.Agents();
@@ -59,11 +68,13 @@ public static class CompareCommand
         study.Validate(tasks, agents);
         var shard = shardText is null ? Shard.All : Shard.Parse(shardText);
         var dir = outDir ?? Path.Combine("runs", string.Join("-", study.Tasks.Select(t => t.Replace(':', '_').Replace('=', '-').Replace(',', '_'))));
-        var dbName = shard.Count == 1 ? "results.db" : $"results-shard{shard.Index}of{shard.Count}.db";
-        var dbPath = Path.Combine(dir, dbName);
-        if (Directory.Exists(dir) && !File.Exists(dbPath) && Directory.EnumerateFileSystemEntries(dir).Any()
-            && !Directory.EnumerateFiles(dir, "results*.db").Any())
+        var dbPath = shard.Count == 1 ? Path.Combine(dir, "results.db") : Cluster.ShardDatabase(dir, shard.Index, shard.Count);
+        if (Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any()
+            && !File.Exists(Path.Combine(dir, Cluster.StudyFile)) && !Directory.EnumerateFiles(dir, "results*.db").Any())
             throw new UsageException($"'{dir}' exists and is not a ContactOpt study directory; choose another --out.");
+        try { Cluster.SaveStudy(dir, study); }
+        catch (StoreMismatchException e) { throw new UsageException(e.Message); }
+        if (slurm) return Slurm(dir, study, arraySizeText, cpusText, partition, time, submit, resubmit, sbatch);
 
         using var store = OpenStore(dbPath, study);
         var runner = new StudyRunner(study, tasks, agents, store);
@@ -92,6 +103,46 @@ public static class CompareCommand
         }
         else Console.WriteLine($"shard {shard} done: {outcomes.Count - failed.Count} runs finished, {failed.Count} failed; merge with 'contactopt report {dir}'.");
         return failed.Count == 0 ? 0 : 1;
+    }
+
+    static int Slurm(string dir, StudySpec study, string? arraySizeText, string? cpusText, string? partition, string? time,
+        bool submit, bool resubmit, string sbatch)
+    {
+        int runs = study.Runs().Count;
+        int size = arraySizeText is null ? (Cluster.ArraySize(dir) > 1 ? Cluster.ArraySize(dir) : Math.Min(runs, 10)) : ParseInt(arraySizeText, "--array-size");
+        if (size < 1) throw new UsageException($"--array-size {size} must be at least 1.");
+        int cpus = cpusText is null ? 1 : ParseInt(cpusText, "--cpus-per-task");
+        var options = new SlurmOptions(size, cpus, partition, time);
+        var contactopt = Path.Combine(RepoRoot(), "contactopt");
+        IReadOnlyList<int>? indices = null;
+        if (resubmit)
+        {
+            if (Cluster.ArraySize(dir) != size) throw new UsageException($"'{dir}' has no job array of {size} shards to resubmit.");
+            indices = Cluster.Status(dir, study, size).Where(s => !s.Complete).Select(s => s.Index).ToList();
+            if (indices.Count == 0) { Console.WriteLine($"nothing to resubmit: all {size} shards of '{dir}' are complete."); return 0; }
+        }
+        string script;
+        try { script = Cluster.WriteScript(dir, study, options, contactopt, indices); }
+        catch (ArgumentException e) { throw new UsageException(e.Message); }
+        Console.WriteLine($"wrote {script} ({(indices is null ? $"{size} shards" : $"shards {string.Join(",", indices)} of {size}")}, {runs} runs in all)");
+        if (!submit && !resubmit)
+        {
+            Console.WriteLine($"submit with: sbatch {script}   (or add --submit); check with: contactopt status {dir}");
+            return 0;
+        }
+        string job;
+        try { job = Cluster.Submit(script, sbatch); }
+        catch (ArgumentException e) { throw new UsageException(e.Message); }
+        Console.WriteLine($"submitted job {job}");
+        return 0;
+    }
+
+    /// <summary>The repository root: the directory holding the contactopt wrapper, found upwards from the binary.</summary>
+    internal static string RepoRoot()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "contactopt")) && File.Exists(Path.Combine(d.FullName, "ContactOpt.sln"))) return d.FullName;
+        return Directory.GetCurrentDirectory();
     }
 
     internal static ResultStore OpenStore(string path, StudySpec? study)

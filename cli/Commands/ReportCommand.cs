@@ -10,9 +10,18 @@ public static class ReportCommand
         bool noFilm = args.Flag("no-filmstrips");
         var dir = args.Positional(0, "study directory");
         args.EnsureAllUsed(1);
-        var db = Path.Combine(dir, "results.db");
-        if (!File.Exists(db)) throw new UsageException($"no results database in '{dir}' (expected {db}).");
-        using var store = CompareCommand.OpenStore(db, null);
+        if (!Directory.Exists(dir)) throw new UsageException($"study directory '{dir}' does not exist.");
+        StudySpec study;
+        try { study = Cluster.LoadStudy(dir); } catch (ArgumentException e) { throw new UsageException(e.Message); }
+        int shards = Cluster.ArraySize(dir);
+        ResultStore store;
+        try { store = Cluster.Merge(dir, study, shards); }
+        catch (StoreMismatchException e) { throw new UsageException(e.Message); }
+        using var _ = store;
+        if (shards > 1)
+            foreach (var s in Cluster.Status(dir, study, shards).Where(s => !s.Complete))
+                Console.Error.WriteLine($"report: shard {s.Index}/{shards} is incomplete ({s.Finished}/{s.Runs} runs finished{(s.HasDatabase ? "" : ", no results file")}); " +
+                                        $"re-run it with: ./contactopt compare --config {Path.Combine(dir, Cluster.StudyFile)} --out {dir} --shard {s.Index}/{shards}");
         var report = new ReportBuilder(store, Catalog.Tasks());
         var path = report.Write(dir, filmstrips: !noFilm);
         store.Export(Path.Combine(dir, "export"));
