@@ -17,6 +17,14 @@ public static class Catalog
         catch (ArgumentException e) { throw new UsageException(e.Message); }
     }
 
+    /// <summary>The study of a directory (study.json or results.db), turning problems into usage errors.</summary>
+    public static Experiments.StudySpec Study(string dir)
+    {
+        if (!Directory.Exists(dir)) throw new UsageException($"study directory '{dir}' does not exist.");
+        try { return Experiments.Cluster.LoadStudy(dir); }
+        catch (Exception e) when (e is ArgumentException or Experiments.StoreMismatchException) { throw new UsageException(e.Message); }
+    }
+
     /// <summary>Parameters from --params or the task's initial guess, with the dimension checked.</summary>
     public static double[] Params(TaskInstance task, string? text)
     {

@@ -10,9 +10,7 @@ public static class ReportCommand
         bool noFilm = args.Flag("no-filmstrips");
         var dir = args.Positional(0, "study directory");
         args.EnsureAllUsed(1);
-        if (!Directory.Exists(dir)) throw new UsageException($"study directory '{dir}' does not exist.");
-        StudySpec study;
-        try { study = Cluster.LoadStudy(dir); } catch (ArgumentException e) { throw new UsageException(e.Message); }
+        var study = Catalog.Study(dir);
         int shards = Cluster.ArraySize(dir);
         ResultStore store;
         try { store = Cluster.Merge(dir, study, shards); }

@@ -9,9 +9,7 @@ public static class StatusCommand
     {
         var dir = args.Positional(0, "study directory");
         args.EnsureAllUsed(1);
-        if (!Directory.Exists(dir)) throw new UsageException($"study directory '{dir}' does not exist.");
-        StudySpec study;
-        try { study = Cluster.LoadStudy(dir); } catch (ArgumentException e) { throw new UsageException(e.Message); }
+        var study = Catalog.Study(dir);
         int shards = Cluster.ArraySize(dir);
         IReadOnlyList<ShardStatus> status;
         try { status = Cluster.Status(dir, study, shards); }

@@ -55,6 +55,14 @@ public abstract class BoxFingerDynamics : Dynamics
     }
 
     public CornerVelocity CornerMode { get; }
+
+    /// <summary>The task option shared by flip and grasp.</summary>
+    public static TaskOption CornerVelocityOption { get; } = new("corner_velocity", "reference",
+        "reference: the code's √2-too-large rotational corner velocity (reproduces the paper); corrected: ω × r",
+        ["reference", "corrected"]);
+
+    public static CornerVelocity ParseCornerVelocity(TaskOptions o) =>
+        o.GetString(CornerVelocityOption.Name) == "corrected" ? CornerVelocity.Corrected : CornerVelocity.Reference;
     public int Fingers => _fingers;
     /// <summary>Rows of the trajectory (initial state included): rows − 1 Euler steps.</summary>
     public int Rows => _rows;

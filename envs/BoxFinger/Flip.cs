@@ -21,14 +21,12 @@ public sealed class FlipDynamics : BoxFingerDynamics
     public static TaskSpec Spec { get; } = new(
         "flip",
         "Dawson box flip: one finger setpoint (x_des, z_des) pushes and flips a box; cost x_T² + θ_T².",
-        [new TaskOption("corner_velocity", "reference",
-            "reference: the code's √2-too-large rotational corner velocity (reproduces the paper); corrected: ω × r",
-            ["reference", "corrected"])],
+        [CornerVelocityOption],
         Create);
 
     static TaskInstance Create(TaskOptions o)
     {
-        var mode = o.GetString("corner_velocity") == "corrected" ? CornerVelocity.Corrected : CornerVelocity.Reference;
+        var mode = ParseCornerVelocity(o);
         return new TaskInstance(
             TaskRegistry.CanonicalName("flip", o, Spec.Options),
             "Box flip (Dawson 2021): x = (x_des, z_des), unbounded (sampling box [−0.5, 0.5] × [0, 1]); " +
@@ -68,14 +66,12 @@ public sealed class GraspDynamics : BoxFingerDynamics
     public static TaskSpec Spec { get; } = new(
         "grasp",
         "Dawson box grasp: two finger setpoints (x1, z1, x2, z2) squeeze and lift a box to z = 1.",
-        [new TaskOption("corner_velocity", "reference",
-            "reference: the code's √2-too-large rotational corner velocity (reproduces the paper); corrected: ω × r",
-            ["reference", "corrected"])],
+        [CornerVelocityOption],
         Create);
 
     static TaskInstance Create(TaskOptions o)
     {
-        var mode = o.GetString("corner_velocity") == "corrected" ? CornerVelocity.Corrected : CornerVelocity.Reference;
+        var mode = ParseCornerVelocity(o);
         return new TaskInstance(
             TaskRegistry.CanonicalName("grasp", o, Spec.Options),
             "Box grasp (Dawson 2021): x = (x1, z1, x2, z2), unbounded (sampling box [−1, 1] × [0, 2] per finger); " +
