@@ -150,10 +150,17 @@ public sealed record StudySpec
             if (available.Contains(agent))
                 overrides.Add(new StudyOverride { Task = task, Agent = agent, Budget = budget, Settings = settings.ToDictionary(s => s.Item1, s => s.Item2) });
         }
-        Add("flip", "gd", 6, ("step", "0.1"));
-        Add("grasp", "gd", 101, ("step", "0.5"), ("float32", "true"));
-        Add("flip", "sgd", 21, ("step", "0.1"), ("sigma", "0.5"));
-        Add("grasp", "sgd", 2001, ("step", "0.5"), ("sigma", "0.1"));
+        Add("flip", "gd", 6, ("step_size", "0.1"));
+        Add("grasp", "gd", 101, ("step_size", "0.5"), ("float32", "true"));
+        Add("flip", "sgd", 21, ("step_size", "0.1"), ("sigma", "0.5"));
+        Add("grasp", "sgd", 2001, ("step_size", "0.5"), ("sigma", "0.1"));
+        // The other gradient-based agents use the paper's exact-GD step sizes on each task.
+        foreach (var agent in new[] { "randdescents", "bo", "bo-leap" })
+        {
+            if (!available.Contains(agent)) continue;
+            overrides.Add(new StudyOverride { Task = "flip", Agent = agent, Settings = new() { ["step_size"] = "0.1" } });
+            overrides.Add(new StudyOverride { Task = "grasp", Agent = agent, Settings = new() { ["step_size"] = "0.5" } });
+        }
         return new StudySpec
         {
             Name = "Dawson (2021) reproduction: box flip and box grasp",
