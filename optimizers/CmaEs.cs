@@ -122,8 +122,7 @@ public sealed class CmaEs(CmaEsOptions options) : IOptimizer
             double best = losses[order[0]], median = losses[order[lambda / 2]];
             es.Tell(sorted);
             bestHistory.Add(best); medianHistory.Add(median);
-            // Copy the samples: the next generation overwrites xs, and Tell has consumed them.
-            if (Terminated(es, losses, order, bestHistory, medianHistory, histLen, maxIter, stagnationIter, sigma0, out why)) break;
+            if (Terminated(es, losses, order, bestHistory, medianHistory, histLen, maxIter, stagnationIter, sigma0, out var reason)) { why = reason; break; }
         }
         return new RunRecord(lambda, es.Generation, evals, runBest, why);
     }

@@ -317,6 +317,15 @@ public sealed class GaussianProcess
         return p;
     }
 
+    /// <summary>The MAP objective (−log marginal likelihood − log prior) and its gradient at log-parameters p (exposed for gradient tests).</summary>
+    internal static double NegativeLogPosterior(double[][] x, double[] y, KernelKind kernel, double[] p, out double[] gradient)
+    {
+        int n = x.Length, d = x[0].Length;
+        var xs = new double[n * d];
+        for (int i = 0; i < n; i++) x[i].CopyTo(xs, i * d);
+        return new FitWorkspace(xs, (double[])y.Clone(), n, d, kernel).NegativeLogPosterior(Vector<double>.Build.DenseOfArray(p), out gradient);
+    }
+
     sealed class BestTracker
     {
         public double Value = double.PositiveInfinity;

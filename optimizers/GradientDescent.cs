@@ -107,7 +107,8 @@ public sealed record PerturbationGradientDescentOptions : IValidatable
 /// c = J(θ), draw w = σ·ε with ε ~ N(0, I) from the run's seeded generator, evaluate J(θ + w) and set
 /// θ ← θ − α·(J(θ + w) − c)·w (optionally divided by σ²). Two loss-only episodes per iteration; with a budget of
 /// 2n + 1 the last episode is the final J(θₙ), as in the reference. A non-finite J(θ + w) skips the update;
-/// a non-finite J(θ) sends θ back to the best point seen.
+/// a non-finite J(θ) sends θ back to the best point seen. With <c>project</c> (default) the probe θ + w is projected onto
+/// the bounds as well and w is replaced by the displacement actually taken (no change on unbounded tasks).
 /// </summary>
 public sealed class PerturbationGradientDescent(PerturbationGradientDescentOptions options) : IOptimizer
 {
@@ -137,6 +138,12 @@ public sealed class PerturbationGradientDescent(PerturbationGradientDescentOptio
             }
             if (ev.Exhausted) break;
             for (int i = 0; i < d; i++) { w[i] = sigma * Normal.Sample(rng, 0.0, 1.0); probe[i] = theta[i] + w[i]; }
+            if (Options.Project)
+            {
+                // Bounded tasks: the probe is projected too, and the update uses the displacement actually taken.
+                ev.Box.Clip(probe);
+                for (int i = 0; i < d; i++) w[i] = probe[i] - theta[i];
+            }
             double cp = ev.Loss(probe);
             if (!double.IsFinite(cp)) continue;
             double coef = alpha * (cp - c) * scale;
