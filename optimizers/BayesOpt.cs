@@ -25,7 +25,7 @@ public abstract record BoCommonOptions : IValidatable
     public int AcqMaxIter { get; init; } = 50;
 
     [Option("fit_points", "at most this many points (seeded random subset) enter the MAP hyperparameter fit; all enter the posterior")]
-    public int FitPoints { get; init; } = 256;
+    public int FitPoints { get; init; } = 128;
 
     [Option("fit_restarts", "BFGS-B runs of the hyperparameter fit: one warm-started from the previous trial, the others random")]
     public int FitRestarts { get; init; } = 2;

@@ -24,7 +24,7 @@ public sealed record GpHyperparameters(double[] LogLengthscales, double LogOutpu
 public sealed record GpFitSettings
 {
     /// <summary>At most this many points (a seeded random subset) enter the hyperparameter fit; all enter the posterior.</summary>
-    public int FitPoints { get; init; } = 256;
+    public int FitPoints { get; init; } = 128;
     /// <summary>BFGS-B runs: the first from the previous fit (or the prior's typical values), the rest from random draws.</summary>
     public int Restarts { get; init; } = 2;
     public int MaxIterations { get; init; } = 50;
