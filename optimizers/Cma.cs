@@ -198,6 +198,7 @@ public sealed class CmaState
     {
         int n = N;
         _eigenEvaluations = _evaluations;
+        foreach (var v in _c) if (!double.IsFinite(v)) { MinEigenvalue = double.NaN; return; } // caller terminates the run
         var m = Matrix<double>.Build.DenseOfArray(_c);
         var evd = m.Evd(MathNet.Numerics.LinearAlgebra.Symmetricity.Symmetric);
         var vectors = evd.EigenVectors;
@@ -210,7 +211,7 @@ public sealed class CmaState
         MinEigenvalue = evd.EigenValues[0].Real;
     }
 
-    /// <summary>The smallest eigenvalue of C at the last decomposition (≤ 0 means C degenerated).</summary>
+    /// <summary>The smallest eigenvalue of C at the last decomposition (≤ 0 or NaN means C degenerated).</summary>
     public double MinEigenvalue { get; private set; } = 1;
 
     /// <summary>C^{-1/2}·v = B·D⁻¹·Bᵀ·v.</summary>

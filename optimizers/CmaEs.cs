@@ -132,7 +132,7 @@ public sealed class CmaEs(CmaEsOptions options) : IOptimizer
     {
         int n = es.N, lambda = es.Lambda, g = es.Generation;
         why = "";
-        if (!double.IsFinite(es.Sigma) || es.Sigma <= 0 || es.Ps.Any(v => !double.IsFinite(v))) { why = "invalid state"; return true; }
+        if (!double.IsFinite(es.Sigma) || es.Sigma <= 0 || !Check.AllFinite(es.Ps) || !Check.AllFinite(es.Mean) || !Check.AllFinite(es.Pc)) { why = "invalid state"; return true; }
         double best = losses[order[0]];
         if (!double.IsFinite(best)) { if (g >= 10) { why = "no finite loss"; return true; } return false; }
         // tolfun: all current finite losses and the recent best losses within tolfun.
@@ -150,7 +150,7 @@ public sealed class CmaEs(CmaEsOptions options) : IOptimizer
         for (int i = 0; i < n && small; i++)
             if (es.Sigma * Math.Sqrt(es.C(i, i)) >= Options.TolX * sigma0 || es.Sigma * Math.Abs(es.Pc[i]) >= Options.TolX * sigma0) small = false;
         if (small) { why = "tolx"; return true; }
-        if (es.ConditionNumber > 1e14 || es.MinEigenvalue <= 0) { why = "conditioncov"; return true; }
+        if (es.ConditionNumber > 1e14 || !(es.MinEigenvalue > 0)) { why = "conditioncov"; return true; }
         // no effect of a 0.1σ step along the principal axis g mod n, or of 0.2σ√C_ii on any coordinate.
         int axis = g % n;
         bool noAxis = true;

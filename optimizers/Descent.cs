@@ -46,6 +46,7 @@ public static class BoundedDescent
             if (stall > patience) { halted = true; break; }
             for (int i = 0; i < d; i++) s[i] -= stepSize * g[i];
             ev.Box.Clip(s);
+            if (!Check.AllFinite(s)) { Array.Copy(bestX, s, d); halted = true; nonFinite = true; break; } // the step overflowed
         }
         return new DescentOutcome(s, bestX, best, steps, halted, nonFinite);
     }

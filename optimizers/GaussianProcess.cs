@@ -110,16 +110,26 @@ public sealed class GaussianProcess
 
     static (double Mean, double Scale) Standardization(double[] y)
     {
-        double m = y.Average();
-        double v = 0; foreach (var t in y) v += (t - m) * (t - m);
-        double s = y.Length > 1 ? Math.Sqrt(v / (y.Length - 1)) : 0;
-        return (m, s > 1e-12 * Math.Max(1, Math.Abs(m)) ? s : 1.0);
+        // Computed on y / max|y| so that huge (finite) losses cannot overflow the sums.
+        double big = 0; foreach (var t in y) big = Math.Max(big, Math.Abs(t));
+        if (big == 0) return (0, 1);
+        double m = 0; foreach (var t in y) m += t / big;
+        m /= y.Length;
+        double v = 0; foreach (var t in y) { double c = t / big - m; v += c * c; }
+        double s = y.Length > 1 ? big * Math.Sqrt(v / (y.Length - 1)) : 0;
+        m *= big;
+        return (m, s > 1e-12 * Math.Max(1, Math.Abs(m)) && double.IsFinite(s) ? s : 1.0);
     }
 
     // ---------------------------------------------------------------- kernel
 
+    // Beyond this scaled squared distance the covariance is below 1e-200 of the output variance (and ∞·0 must not
+    // arise from points far outside the unit cube): it is taken as exactly 0.
+    const double FarDistance2 = 1e5;
+
     static double Kern(double r2, double s2, KernelKind kernel)
     {
+        if (!(r2 < FarDistance2)) return 0;
         if (kernel == KernelKind.Rbf) return s2 * Math.Exp(-0.5 * r2);
         double r = Math.Sqrt(r2), a = Math.Sqrt(5) * r;
         return s2 * (1 + a + 5.0 / 3.0 * r2) * Math.Exp(-a);
@@ -128,6 +138,7 @@ public sealed class GaussianProcess
     /// <summary>−(dk/dr)/r: ∂k/∂Δ_j = −KernDeriv·Δ_j/ℓ_j², and ∂k/∂(log ℓ_j) = KernDeriv·Δ_j²/ℓ_j².</summary>
     static double KernDeriv(double r2, double s2, KernelKind kernel)
     {
+        if (!(r2 < FarDistance2)) return 0;
         if (kernel == KernelKind.Rbf) return s2 * Math.Exp(-0.5 * r2);
         double a = Math.Sqrt(5 * r2);
         return s2 * 5.0 / 3.0 * (1 + a) * Math.Exp(-a);

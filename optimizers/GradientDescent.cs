@@ -30,7 +30,8 @@ public sealed record GradientDescentOptions : IValidatable
 /// loss-and-gradient episode at θᵢ followed by θᵢ₊₁ = θᵢ − α∇J(θᵢ); the run ends when the budget is used,
 /// so a budget of n + 1 gives the reference trace of n updates plus the final evaluation.
 /// A non-finite loss or gradient cannot be stepped from: the iterate returns to the best point so far and α is
-/// halved for the rest of the run (the only deviation from a fixed step, and only after a divergence).
+/// halved for the rest of the run (the only deviation from a fixed step, and only after a divergence); so is an
+/// update that overflows to a non-finite iterate.
 /// </summary>
 public sealed class GradientDescent(GradientDescentOptions options) : IOptimizer
 {
@@ -61,6 +62,7 @@ public sealed class GradientDescent(GradientDescentOptions options) : IOptimizer
             for (int i = 0; i < d; i++) theta[i] -= alpha * g[i];
             if (Options.Project) ev.Box.Clip(theta);
             if (Options.Float32) Check.RoundToFloat32(theta);
+            if (!Check.AllFinite(theta)) { ev.BestParameters.CopyTo(theta); alpha *= 0.5; } // the step overflowed
         }
         return ev.Result();
     }
@@ -149,6 +151,7 @@ public sealed class PerturbationGradientDescent(PerturbationGradientDescentOptio
             double coef = alpha * (cp - c) * scale;
             for (int i = 0; i < d; i++) theta[i] -= coef * w[i];
             if (Options.Project) ev.Box.Clip(theta);
+            if (!Check.AllFinite(theta)) ev.BestParameters.CopyTo(theta); // the step overflowed
         }
         return ev.Result();
     }

@@ -11,7 +11,8 @@ public sealed record OptimizationResult(double BestLoss, double[] BestParameters
 /// <see cref="IObjective"/> through a <see cref="BudgetedObjective"/>, whose every Loss or LossAndGradient call
 /// is one episode charged to the budget. Contract: never call past <see cref="EpisodeBudget.Remaining"/>
 /// (so no <see cref="BudgetExhaustedException"/> escapes), draw randomness only from the given seed, and return
-/// the best point seen. Same seed ⇒ the same sequence of evaluated points, bit for bit.
+/// the best point seen. Same seed ⇒ the same sequence of evaluated points, bit for bit. An instance runs one
+/// optimisation at a time (create one per thread); it may keep diagnostics of its last run.
 /// </summary>
 public interface IOptimizer
 {
@@ -207,6 +208,13 @@ public static class Check
                 var x = new double[ev.Dimension]; ev.Box.Uniform(rng, x); return x;
             }
         }
+    }
+
+    /// <summary>True when every entry is finite (an update that overflowed must not be evaluated).</summary>
+    public static bool AllFinite(ReadOnlySpan<double> x)
+    {
+        foreach (var v in x) if (!double.IsFinite(v)) return false;
+        return true;
     }
 
     /// <summary>Rounds every entry to the nearest float32 (how the float32 JAX reference runs stayed symmetric).</summary>

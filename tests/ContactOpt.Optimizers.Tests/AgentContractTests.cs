@@ -98,6 +98,20 @@ public class AgentContractTests
         }
     }
 
+    [TestCaseSource(nameof(Agents))]
+    public void OverflowingStepsOnAnUnboundedObjectiveNeverReachTheObjective(string agent)
+    {
+        // x⁴ on ℝ² (unbounded, sampling box [−10, 10]²) with huge steps: iterates overflow to ±∞ unless guarded.
+        var f = new FuncObjective(2, double.NegativeInfinity, double.PositiveInfinity, [10.0, -10.0],
+            x => Math.Pow(x[0], 4) + Math.Pow(x[1], 4), x => [4 * Math.Pow(x[0], 3), 4 * Math.Pow(x[1], 3)], -10, 10);
+        var settings = Harness.Fast(agent).ToList();
+        if (agent is "gd" or "randdescents" or "bo" or "bo-leap") settings.Add(("step_size", "1e3"));
+        if (agent is "sgd") settings.Add(("step_size", "1e6"));
+        OptimizationResult? result = null;
+        Assert.DoesNotThrow(() => result = Harness.Run(Harness.Optimizer(agent, settings.ToArray()), f, 40, seed: 0).Result);
+        Assert.That(double.IsFinite(result!.BestLoss));
+    }
+
     [Test]
     public void BadOptionsAreRejectedWithMessagesNamingTheValue()
     {

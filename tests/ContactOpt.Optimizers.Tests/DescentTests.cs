@@ -34,6 +34,21 @@ public class DescentTests
         Assert.That(trace.Episodes[5].Loss, Is.EqualTo(0.044645).Within(1e-4));
     }
 
+    [Test]
+    public void Float32GdKeepsTheGraspRunMirrorSymmetric()
+    {
+        // Dawson's grasp exact GD (α = 0.5, 100 updates): with float32 rounding the iterates stay mirror images
+        // (x2 = −x1, z2 = z1) through the sharp drop around iterate 50 and the cost ends below 0.16 (flip-grasp.md §4, §6.1).
+        var (_, trace, _) = Harness.Run(Harness.Optimizer("gd", ("step_size", "0.5"), ("float32", "true")), "grasp", 101, seed: 0);
+        foreach (var e in trace.Episodes)
+        {
+            Assert.That(e.Parameters[2], Is.EqualTo(-e.Parameters[0]), $"iterate {e.Index}: x2 = −x1");
+            Assert.That(e.Parameters[3], Is.EqualTo(e.Parameters[1]), $"iterate {e.Index}: z2 = z1");
+        }
+        Assert.That(trace.Episodes[0].Loss, Is.EqualTo(0.570232).Within(1e-6));
+        Assert.That(trace.Episodes[^1].Loss, Is.LessThan(0.16));
+    }
+
     [TestCase("reference", 1.0)]
     [TestCase("unbiased", 1.0 / 0.25)]
     public void PerturbationGdFollowsTheReferenceRule(string estimator, double scale)

@@ -6,17 +6,23 @@ using ContactOpt.Tasks;
 namespace ContactOpt.Optimizers.Tests;
 
 /// <summary>An objective from plain functions, for tests that need a custom landscape, guess or failure region.</summary>
-public sealed class FuncObjective(int d, double lo, double hi, double[] guess, Func<double[], double> f, Func<double[], double[]> grad) : IObjective
+public sealed class FuncObjective(int d, double lo, double hi, double[] guess, Func<double[], double> f, Func<double[], double[]> grad,
+    double sampleLo = double.NaN, double sampleHi = double.NaN) : IObjective
 {
     public int Dimension => d;
     public IReadOnlyList<double> Lower { get; } = Enumerable.Repeat(lo, d).ToArray();
     public IReadOnlyList<double> Upper { get; } = Enumerable.Repeat(hi, d).ToArray();
-    public IReadOnlyList<double> SamplingLower => Lower;
-    public IReadOnlyList<double> SamplingUpper => Upper;
+    public IReadOnlyList<double> SamplingLower { get; } = Enumerable.Repeat(double.IsNaN(sampleLo) ? lo : sampleLo, d).ToArray();
+    public IReadOnlyList<double> SamplingUpper { get; } = Enumerable.Repeat(double.IsNaN(sampleHi) ? hi : sampleHi, d).ToArray();
     public IReadOnlyList<double> InitialGuess => guess;
-    public double Loss(ReadOnlySpan<double> x) => f(x.ToArray());
+    public double Loss(ReadOnlySpan<double> x)
+    {
+        foreach (var v in x) if (!double.IsFinite(v)) throw new ArgumentException("x must be finite (as EpisodeObjective requires).");
+        return f(x.ToArray());
+    }
     public double LossAndGradient(ReadOnlySpan<double> x, Span<double> gradient)
     {
+        foreach (var v in x) if (!double.IsFinite(v)) throw new ArgumentException("x must be finite (as EpisodeObjective requires).");
         grad(x.ToArray()).CopyTo(gradient);
         return f(x.ToArray());
     }
