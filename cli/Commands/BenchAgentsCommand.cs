@@ -81,7 +81,7 @@ public static class BenchAgentsCommand
                     var v = jobs.Select((job, j) => (job, j)).Where(x => x.job.ti == ti && x.job.a == a).Select(x => results[x.j].Best).ToArray();
                     return $"{G(Median(v))} [{G(v.Min())} – {G(v.Max())}]";
                 });
-                report.AppendLine($"| {instances[ti].Name} | {string.Join(" | ", cells)} |");
+                report.AppendLine($"| {instances[ti].Name} (d={instances[ti].Dimension}) | {string.Join(" | ", cells)} |");
             }
             report.AppendLine();
             report.AppendLine("Mean wall time per run (s): " + string.Join(", ", agents.Select(a =>
