@@ -8,7 +8,7 @@ namespace ContactOpt.Cli;
 public static class Catalog
 {
     public static TaskRegistry Tasks() => BuiltinTasks.CreateRegistry();
-    public static AgentRegistry Agents() => new();
+    public static AgentRegistry Agents() => BuiltinAgents.CreateRegistry();
 
     /// <summary>Builds a task, turning option errors into usage errors.</summary>
     public static TaskInstance Task(string name)

@@ -12,6 +12,9 @@ public static class CliApp
         ["gradcheck"] = ("exact vs central finite-difference gradients at random points", GradcheckCommand.Run),
         ["render"] = ("filmstrip PNG of an episode at --params", RenderCommand.Run),
         ["bench"] = ("median time of loss-only and loss-and-gradient episodes", BenchCommand.Run),
+        ["agents"] = ("list agents with their options and defaults", AgentsCommand.Run),
+        ["run"] = ("run one agent on one task within an episode budget (trace.csv with --out)", RunCommand.Run),
+        ["bench-agents"] = ("median best loss of agents over seeds, and the time of one BO trial", BenchAgentsCommand.Run),
         ["compare"] = ("run a comparison study (tasks × agents × seeds) and write its report", CompareCommand.Run),
         ["report"] = ("regenerate a study's report from its results database", ReportCommand.Run),
         ["status"] = ("progress of a study per shard (finished / running / failed / missing)", StatusCommand.Run),
@@ -27,7 +30,7 @@ public static class CliApp
         if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
         {
             Console.WriteLine("usage: contactopt <command> [arguments]\n\ncommands:");
-            foreach (var (name, (summary, _)) in commands) Console.WriteLine($"  {name,-10} {summary}");
+            foreach (var (name, (summary, _)) in commands) Console.WriteLine($"  {name,-13} {summary}");
             Console.WriteLine("\nTasks take options in their name: task:key=value,... (see 'contactopt tasks --verbose').");
             return args.Length == 0 ? 2 : 0;
         }

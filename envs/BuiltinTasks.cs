@@ -1,3 +1,4 @@
+using ContactOpt.Envs.Analytic;
 using ContactOpt.Envs.BoxFinger;
 using ContactOpt.Tasks;
 
@@ -10,6 +11,7 @@ public static class BuiltinTasks
     {
         yield return FlipDynamics.Spec;
         yield return GraspDynamics.Spec;
+        foreach (var spec in AnalyticTasks.Specs()) yield return spec;
     }
 
     /// <summary>A new registry holding every built-in task; add your own with <see cref="TaskRegistry.Add"/>.</summary>

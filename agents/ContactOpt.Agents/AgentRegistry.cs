@@ -40,20 +40,7 @@ public sealed class AgentRegistry
     }
 }
 
-/// <summary>Marks a property of an options record as a user-settable hyperparameter.</summary>
-[AttributeUsage(AttributeTargets.Property)]
-public sealed class OptionAttribute(string name, string description) : Attribute
-{
-    public string Name { get; } = name;
-    public string Description { get; } = description;
-}
-
-/// <summary>Implemented by options records that check their own values.</summary>
-public interface IValidatable
-{
-    /// <summary>Throws <see cref="ArgumentException"/> naming the offending value.</summary>
-    void Validate();
-}
+// OptionAttribute and IValidatable live in core (namespace ContactOpt) so that optimizers can use them too.
 
 /// <summary>
 /// Turns an options record (properties marked with <see cref="OptionAttribute"/>) into <see cref="AgentOption"/>s

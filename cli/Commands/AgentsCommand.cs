@@ -1,0 +1,31 @@
+using System.Text.Json;
+
+namespace ContactOpt.Cli.Commands;
+
+/// <summary><c>contactopt agents [--json]</c>: every agent with its options and defaults.</summary>
+public static class AgentsCommand
+{
+    public static int Run(Args args)
+    {
+        bool json = args.Flag("json");
+        args.EnsureAllUsed(0);
+        var agents = Catalog.Agents().All;
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(agents.Select(a => new
+            {
+                name = a.Name, summary = a.Summary,
+                options = a.Options.Select(o => new { name = o.Name, @default = o.Default, description = o.Description }),
+            })));
+            return 0;
+        }
+        foreach (var a in agents)
+        {
+            Console.WriteLine($"{a.Name,-13} {a.Summary}");
+            foreach (var o in a.Options) Console.WriteLine($"    {o.Name + "=" + o.Default,-28} {o.Description}");
+            Console.WriteLine();
+        }
+        Console.WriteLine("Set options with: contactopt run <task> --agent NAME --set key=value [--set key=value ...]");
+        return 0;
+    }
+}

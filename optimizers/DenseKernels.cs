@@ -1,0 +1,100 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+
+namespace ContactOpt.Optimizers;
+
+/// <summary>
+/// The few dense loops the GP needs beyond MathNet's Cholesky: dot products, axpy and triangular solves on a
+/// row-major lower-triangular factor, written with <see cref="Vector{T}"/> because they run once per
+/// acquisition evaluation (n² work, n up to ~1,000). Results do not depend on thread count or timing.
+/// </summary>
+internal static class DenseKernels
+{
+    public static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+    {
+        int n = a.Length, i = 0;
+        double s = 0;
+        if (Vector.IsHardwareAccelerated && n >= 2 * Vector<double>.Count)
+        {
+            var va = MemoryMarshal.Cast<double, Vector<double>>(a);
+            var vb = MemoryMarshal.Cast<double, Vector<double>>(b[..n]);
+            var acc0 = Vector<double>.Zero; var acc1 = Vector<double>.Zero;
+            int k = 0;
+            for (; k + 1 < va.Length; k += 2) { acc0 += va[k] * vb[k]; acc1 += va[k + 1] * vb[k + 1]; }
+            for (; k < va.Length; k++) acc0 += va[k] * vb[k];
+            s = Vector.Dot(acc0 + acc1, Vector<double>.One);
+            i = va.Length * Vector<double>.Count;
+        }
+        for (; i < n; i++) s += a[i] * b[i];
+        return s;
+    }
+
+    /// <summary>y ← y + a·x.</summary>
+    public static void Axpy(double a, ReadOnlySpan<double> x, Span<double> y)
+    {
+        int n = x.Length, i = 0;
+        if (Vector.IsHardwareAccelerated && n >= Vector<double>.Count)
+        {
+            var vx = MemoryMarshal.Cast<double, Vector<double>>(x);
+            var vy = MemoryMarshal.Cast<double, Vector<double>>(y[..n]);
+            var va = new Vector<double>(a);
+            for (int k = 0; k < vx.Length; k++) vy[k] += va * vx[k];
+            i = vx.Length * Vector<double>.Count;
+        }
+        for (; i < n; i++) y[i] += a * x[i];
+    }
+
+    /// <summary>Solves L·v = b (L lower triangular, row-major n×n), writing v.</summary>
+    public static void ForwardSubstitute(double[] l, int n, ReadOnlySpan<double> b, Span<double> v)
+    {
+        for (int i = 0; i < n; i++)
+        {
+            var row = l.AsSpan(i * n, i);
+            v[i] = (b[i] - Dot(row, v[..i])) / l[i * n + i];
+        }
+    }
+
+    /// <summary>Solves Lᵀ·w = v (L lower triangular, row-major n×n), writing w; <paramref name="work"/> has length n.</summary>
+    public static void BackSubstituteTransposed(double[] l, int n, ReadOnlySpan<double> v, Span<double> w, Span<double> work)
+    {
+        v.CopyTo(work);
+        for (int i = n - 1; i >= 0; i--)
+        {
+            double wi = work[i] / l[i * n + i];
+            w[i] = wi;
+            Axpy(-wi, l.AsSpan(i * n, i), work[..i]);
+        }
+    }
+
+    /// <summary>K⁻¹ = L⁻ᵀ·L⁻¹ from the Cholesky factor (row-major), full symmetric result in <paramref name="inv"/>.</summary>
+    public static void InverseFromCholesky(double[] l, int n, double[] inv, double[] m)
+    {
+        // M = L⁻¹ (lower), row by row: M[i,:] = (e_i − Σ_{k<i} L[i,k]·M[k,:]) / L[i,i].
+        Array.Clear(m, 0, n * n);
+        for (int i = 0; i < n; i++)
+        {
+            var mi = m.AsSpan(i * n, i + 1);
+            for (int k = 0; k < i; k++)
+            {
+                double lik = l[i * n + k];
+                if (lik != 0) Axpy(-lik, m.AsSpan(k * n, k + 1), mi);
+            }
+            mi[i] = 1.0;
+            double inv_ii = 1.0 / l[i * n + i];
+            for (int j = 0; j <= i; j++) mi[j] *= inv_ii;
+        }
+        // K⁻¹ = Mᵀ·M: K⁻¹[i, 0..i] = Σ_{k ≥ i} M[k,i]·M[k, 0..i].
+        Array.Clear(inv, 0, n * n);
+        for (int k = 0; k < n; k++)
+        {
+            var mk = m.AsSpan(k * n, k + 1);
+            for (int i = 0; i <= k; i++)
+            {
+                double mki = mk[i];
+                if (mki != 0) Axpy(mki, mk[..(i + 1)], inv.AsSpan(i * n, i + 1));
+            }
+        }
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < i; j++) inv[j * n + i] = inv[i * n + j];
+    }
+}
