@@ -148,12 +148,16 @@ public sealed class ReportBuilder(ResultStore store, TaskRegistry tasks)
         var positive = all.SelectMany(a => a.Mean.Concat(a.Lo)).Where(v => double.IsFinite(v)).ToList();
         bool log = positive.Count > 0 && positive.All(v => v > 0) && positive.Max() / positive.Min() > 30;
         double T(double v) => log ? Math.Log10(Math.Max(v, 1e-300)) : v;
+        // Budgets that differ a lot (e.g. 6 GD updates vs 2,001 SGD evaluations) read better on a log episode axis.
+        var lengths = all.Select(a => a.X.Length).ToList();
+        bool logX = lengths.Count > 0 && lengths.Max() > 5 * Math.Max(1, lengths.Min());
+        double TX(double e) => logX ? Math.Log10(e) : e;
         foreach (var (agent, x, mean, lo, hi) in all)
         {
             var color = plt.Add.GetNextColor();
             var ok = Enumerable.Range(0, x.Length).Where(i => double.IsFinite(mean[i]) && double.IsFinite(lo[i]) && double.IsFinite(hi[i])).ToArray();
             if (ok.Length == 0) continue;
-            var xs = ok.Select(i => x[i]).ToArray();
+            var xs = ok.Select(i => TX(x[i])).ToArray();
             if (ok.Length > 1)
             {
                 var band = plt.Add.FillY(xs, ok.Select(i => T(Math.Max(lo[i], log ? 1e-300 : double.NegativeInfinity))).ToArray(), ok.Select(i => T(hi[i])).ToArray());
@@ -165,7 +169,14 @@ public sealed class ReportBuilder(ResultStore store, TaskRegistry tasks)
             if (ok.Length == 1) line.MarkerSize = 8;
         }
         plt.Title($"{task}: best loss so far (mean, 90% CI over seeds)");
-        plt.XLabel("episodes");
+        plt.XLabel(logX ? "episodes (log scale)" : "episodes");
+        if (logX)
+            plt.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+            {
+                MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
+                LabelFormatter = e => Math.Pow(10, e).ToString("0.###", Ci),
+                IntegerTicksOnly = true,
+            };
         plt.YLabel(log ? "best loss (log scale)" : "best loss");
         if (log)
         {
