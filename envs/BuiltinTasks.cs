@@ -1,4 +1,5 @@
 using ContactOpt.Envs.BoxFinger;
+using ContactOpt.Envs.Rigid;
 using ContactOpt.Tasks;
 
 namespace ContactOpt.Envs;
@@ -10,6 +11,11 @@ public static class BuiltinTasks
     {
         yield return FlipDynamics.Spec;
         yield return GraspDynamics.Spec;
+        yield return CartPoleTasks.OneLink;
+        yield return CartPoleTasks.ThreeLink;
+        yield return PinballTasks.OneByTwo;
+        yield return PinballTasks.FourByFour;
+        yield return BounceTasks.Spec;
     }
 
     /// <summary>A new registry holding every built-in task; add your own with <see cref="TaskRegistry.Add"/>.</summary>
