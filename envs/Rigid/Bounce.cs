@@ -222,13 +222,19 @@ public sealed class BounceDynamics : Dynamics
     }
 
     /// <summary>
-    /// Time of impact: when the straight move would end inside, stop at toi = clearance / closing speed, reflect,
-    /// and use the new velocity for the rest of the substep: x ← x + toi·v⁻ + (dt − toi)·v⁺.
+    /// Time of impact. The substep is semi-implicit Euler (velocity kicked by gravity, then a straight move); when
+    /// the move would end inside, the ball stops at toi = clearance / closing speed, and the rest of the substep
+    /// is split consistently in time: the velocity at impact is the kicked velocity less the gravity of the time
+    /// left, v⁻ = v + g·toi; it is reflected and the remaining gravity is added back, v⁺ = R(v⁻) + g·(dt − toi);
+    /// then x ← x + toi·v_kick + (dt − toi)·v⁺. DiffTaichi's TOI demo has no gravity and reflects the kicked
+    /// velocity; with gravity that leaves the impact velocity blind to the impact time (a saw-tooth in the
+    /// loss, slopes wrong by O(1) however small dt). If v⁺ still points into the surface (a ball at rest), its
+    /// normal part is removed, so the ball rests instead of sinking.
     /// </summary>
     void ToiSubstep<T>(ref V3<T> p, ref V3<T> v) where T : struct, IScalar<T>
     {
-        v.Z -= _s.Gravity * _s.Dt;
         double dt = _s.Dt;
+        v.Z -= _s.Gravity * dt;
         int which = 0; double best = double.PositiveInfinity;
         V3<T> wn = default; T wc = T.Constant(0);
         // Ground.
@@ -248,9 +254,27 @@ public sealed class BounceDynamics : Dynamics
         var n = which == 1 ? Up<T>() : wn;
         T clearance = which == 1 ? p.Z - _s.Radius : wc;
         T toi = best <= 0 ? T.Constant(0) : clearance / -n.Dot(v);
+        T rest = dt - toi;
         p = p + v * toi;
+        // v⁻ = v_kick − g·(dt − toi): only the gravity of [0, toi] has acted at the impact.
+        v.Z += _s.Gravity * rest;
         Reflect(ref v, n);
-        p = p + v * (dt - toi);
+        v.Z -= _s.Gravity * rest;
+        T vn2 = n.Dot(v);
+        if (vn2.Value < 0) RemoveNormal(ref v, n, vn2);
+        p = p + v * rest;
+    }
+
+    /// <summary>Removes an inward normal velocity −vₙ (a resting contact), with the Coulomb friction of that impulse.</summary>
+    void RemoveNormal<T>(ref V3<T> v, in V3<T> n, T vn) where T : struct, IScalar<T>
+    {
+        var vt = v - n * vn;
+        T vs = vt.Norm();
+        v = vt;
+        if (vs.Value <= 0) return;
+        T cap = _s.Mu * -vn;
+        if (vs.Value <= cap.Value) v = v - vt;
+        else v = v - vt * (cap / vs);
     }
 
     public override T TerminalCost<T>(ReadOnlySpan<T> state)

@@ -64,8 +64,10 @@ public sealed record PinballModel
 /// linear substep motion against the walls and every paddle, treated as a capsule of the ball's radius).
 /// Semi-implicit Euler: each substep adds gravity to the velocity, then moves the ball along a straight line,
 /// stopping at each impact to reflect the normal velocity with restitution (and apply Coulomb friction on the
-/// floor); after <see cref="MaxEventsPerSubstep"/> impacts in one substep (a ball wedged between two surfaces) the
-/// rest of the substep is dropped. The collision time, point and normal
+/// floor); the gravity kick is spread over the substep at impacts (see <c>Resolve</c>), so the state after an
+/// impact is continuous in the impact time and does not jump when an impact moves from one substep to the next.
+/// After <see cref="MaxEventsPerSubstep"/> impacts in one substep (a ball wedged between two surfaces) the rest of
+/// the substep is dropped. The collision time, point and normal
 /// are computed with the scalar type, so gradients flow through them (exact derivatives of the code as
 /// written); which collider is hit is a branch, so the loss jumps where the contact sequence changes and is
 /// flat where the ball misses every paddle.
@@ -152,7 +154,7 @@ public sealed class PinballDynamics : Dynamics
             T s = sValue <= 0 ? T.Constant(0) : ImpactTime(b, feature, ref ux, ref uz);
             b.X += b.Vx * s; b.Z += b.Vz * s;
             remaining -= s;
-            Resolve(ref b, feature, ref ux, ref uz);
+            Resolve(ref b, feature, remaining, ref ux, ref uz);
         }
         // Still colliding after the event budget (a ball wedged between two surfaces): it stays put for the rest
         // of the substep instead of creeping into a surface with the unresolved velocity.
@@ -242,48 +244,61 @@ public sealed class PinballDynamics : Dynamics
         return (-bq - T.Sqrt(bq * bq - a * c)) / a;
     }
 
-    /// <summary>Reflects the velocity at the contact (the ball touches the feature now).</summary>
-    void Resolve<T>(ref Ball<T> b, int feature, ref Buf16<T> ux, ref Buf16<T> uz) where T : struct, IScalar<T>
+    /// <summary>
+    /// Collision response at a contact reached <paramref name="rest"/> seconds before the end of the substep. The
+    /// substep's gravity kick is spread over time: the velocity at the impact is v⁻ = v − g·rest; its normal part
+    /// is reflected with restitution (Coulomb friction on the floor), then g·rest is added back. A velocity that
+    /// still points into the surface (a ball resting or sliding on it) loses its normal part.
+    /// </summary>
+    void Resolve<T>(ref Ball<T> b, int feature, T rest, ref Buf16<T> ux, ref Buf16<T> uz) where T : struct, IScalar<T>
     {
+        T nx, nz;
+        double e0 = _m.WallRestitution, mu = 0;
         switch (feature)
         {
-            case Left: case Right: b.Vx = -(WallE(b.Vx.Value) * b.Vx); return;
-            case Ceiling: b.Vz = -(WallE(b.Vz.Value) * b.Vz); return;
-            case Floor:
+            case Left: nx = T.Constant(1); nz = T.Constant(0); break;
+            case Right: nx = T.Constant(-1); nz = T.Constant(0); break;
+            case Ceiling: nx = T.Constant(0); nz = T.Constant(-1); break;
+            case Floor: nx = T.Constant(0); nz = T.Constant(1); e0 = _m.FloorRestitution; mu = _m.FloorFriction; break;
+            default:
             {
-                double e = Restitution(_m.FloorRestitution, b.Vz.Value);
-                T impulse = (1 + e) * -b.Vz;                  // normal velocity change (≥ 0)
-                b.Vz = -(e * b.Vz);
-                // Coulomb friction impulse, capped so it at most stops the sliding.
-                T cap = _m.FloorFriction * impulse;
-                if (Math.Abs(b.Vx.Value) <= cap.Value) b.Vx = T.Constant(0);
-                else b.Vx -= Math.Sign(b.Vx.Value) * cap;
-                return;
+                e0 = _m.PaddleRestitution;
+                int k = (feature - PaddleBase) / 3, part = (feature - PaddleBase) % 3;
+                if (part == 0)
+                {
+                    double sigma = ((b.X.Value - _px[k]) * -uz[k].Value + (b.Z.Value - _pz[k]) * ux[k].Value) >= 0 ? 1 : -1;
+                    nx = -(sigma * uz[k]); nz = sigma * ux[k];
+                }
+                else
+                {
+                    double sign = part == 1 ? -1 : 1;
+                    T qx = b.X - _px[k] - (sign * _m.PaddleHalfLength) * ux[k], qz = b.Z - _pz[k] - (sign * _m.PaddleHalfLength) * uz[k];
+                    T len = Scalar.Hypot(qx, qz);
+                    nx = qx / len; nz = qz / len;
+                }
+                break;
             }
         }
-        int k = (feature - PaddleBase) / 3, part = (feature - PaddleBase) % 3;
-        T nx, nz;
-        if (part == 0)
-        {
-            T wx = b.X - _px[k], wz = b.Z - _pz[k];
-            double sigma = (wx.Value * -uz[k].Value + wz.Value * ux[k].Value) >= 0 ? 1 : -1;
-            nx = -(sigma * uz[k]); nz = sigma * ux[k];
-        }
-        else
-        {
-            double sign = part == 1 ? -1 : 1;
-            T qx = b.X - _px[k] - (sign * _m.PaddleHalfLength) * ux[k], qz = b.Z - _pz[k] - (sign * _m.PaddleHalfLength) * uz[k];
-            T len = Scalar.Hypot(qx, qz);
-            nx = qx / len; nz = qz / len;
-        }
+        T g = _m.Gravity * rest;
+        b.Vz += g;                                                  // v⁻: the velocity at the impact
         T vn = b.Vx * nx + b.Vz * nz;
-        if (vn.Value >= 0) return;
-        double restitution = Restitution(_m.PaddleRestitution, vn.Value);
-        T j = (1 + restitution) * vn;
-        b.Vx -= j * nx; b.Vz -= j * nz;
+        if (vn.Value < 0) Impulse(ref b, nx, nz, (1 + Restitution(e0, vn.Value)) * vn, mu);
+        b.Vz -= g;
+        T vn2 = b.Vx * nx + b.Vz * nz;
+        if (vn2.Value < 0) Impulse(ref b, nx, nz, vn2, mu);          // resting/sliding: no motion into the surface
     }
 
-    double WallE(double vn) => Restitution(_m.WallRestitution, vn);
+    /// <summary>Normal velocity change −j·n (j ≤ 0) and a Coulomb friction impulse of at most μ·|j| that at most stops the sliding.</summary>
+    static void Impulse<T>(ref Ball<T> b, T nx, T nz, T j, double mu) where T : struct, IScalar<T>
+    {
+        b.Vx -= j * nx; b.Vz -= j * nz;
+        if (mu <= 0) return;
+        T vt = b.Vz * nx - b.Vx * nz;                               // along t = (−nz, nx)
+        T cap = mu * -j;
+        T dv = Math.Abs(vt.Value) <= cap.Value ? vt : Math.Sign(vt.Value) * cap;
+        b.Vx += dv * nz; b.Vz -= dv * nx;
+    }
+
     double Restitution(double e, double vn) => Math.Abs(vn) < _m.RestitutionThreshold ? 0.0 : e;
 
     public override T TerminalCost<T>(ReadOnlySpan<T> state) => Scalar.Hypot(state[0] - _m.TargetX, state[1] - _m.TargetZ);
