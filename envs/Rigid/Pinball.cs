@@ -114,21 +114,24 @@ public sealed class PinballDynamics : Dynamics
 
     struct Ball<T> where T : struct, IScalar<T> { public T X, Z, Vx, Vz; }
 
+    /// <summary>Paddle k: direction (Ux, Uz) = (cos θ, sin θ) and face normal (Nx, Ux) with Nx = −Uz, computed once per episode.</summary>
+    struct Paddles<T> where T : struct, IScalar<T> { public Buf16<T> Ux, Uz, Nx; }
+
     public override void Step<T>(Span<T> state, ReadOnlySpan<T> action, ReadOnlySpan<T> parameters, int t, StepTrace? trace)
     {
         int n = _m.Colliders;
-        var ux = new Buf16<T>(); var uz = new Buf16<T>();   // paddle directions (cos θ, sin θ)
+        var pad = new Paddles<T>();
         Span<double> uxd = stackalloc double[n], uzd = stackalloc double[n];
         for (int k = 0; k < n; k++)
         {
             T th = action[k] * _m.MaxAngle;
-            ux[k] = T.Cos(th); uz[k] = T.Sin(th);
-            uxd[k] = ux[k].Value; uzd[k] = uz[k].Value;
+            pad.Ux[k] = T.Cos(th); pad.Uz[k] = T.Sin(th); pad.Nx[k] = -pad.Uz[k];
+            uxd[k] = pad.Ux[k].Value; uzd[k] = pad.Uz[k].Value;
         }
         var b = new Ball<T> { X = state[0], Z = state[1], Vx = state[2], Vz = state[3] };
         for (int s = 0; s < _substeps; s++)
         {
-            Substep(ref b, ref ux, ref uz, uxd, uzd);
+            Substep(ref b, ref pad, uxd, uzd);
             if (trace is not null && (s + 1) % trace.Every == 0 && s + 1 < _substeps) { Store(state, b); trace.Record<T>(state, action); }
         }
         Store(state, b);
@@ -137,7 +140,7 @@ public sealed class PinballDynamics : Dynamics
 
     static void Store<T>(Span<T> s, in Ball<T> b) where T : struct, IScalar<T> { s[0] = b.X; s[1] = b.Z; s[2] = b.Vx; s[3] = b.Vz; }
 
-    void Substep<T>(ref Ball<T> b, ref Buf16<T> ux, ref Buf16<T> uz, ReadOnlySpan<double> uxd, ReadOnlySpan<double> uzd)
+    void Substep<T>(ref Ball<T> b, ref Paddles<T> pad, ReadOnlySpan<double> uxd, ReadOnlySpan<double> uzd)
         where T : struct, IScalar<T>
     {
         b.Vz -= _m.Gravity * _m.Dt;
@@ -151,10 +154,10 @@ public sealed class PinballDynamics : Dynamics
                 b.X += b.Vx * remaining; b.Z += b.Vz * remaining;
                 return;
             }
-            T s = sValue <= 0 ? T.Constant(0) : ImpactTime(b, feature, ref ux, ref uz);
+            T s = sValue <= 0 ? T.Constant(0) : ImpactTime(b, feature, ref pad);
             b.X += b.Vx * s; b.Z += b.Vz * s;
             remaining -= s;
-            Resolve(ref b, feature, remaining, ref ux, ref uz);
+            Resolve(ref b, feature, remaining, ref pad);
         }
         // Still colliding after the event budget (a ball wedged between two surfaces): it stays put for the rest
         // of the substep instead of creeping into a surface with the unresolved velocity.
@@ -220,7 +223,7 @@ public sealed class PinballDynamics : Dynamics
     }
 
     /// <summary>The impact time of a known feature, as a function of the ball state and the paddle angles.</summary>
-    T ImpactTime<T>(in Ball<T> b, int feature, ref Buf16<T> ux, ref Buf16<T> uz) where T : struct, IScalar<T>
+    T ImpactTime<T>(in Ball<T> b, int feature, ref Paddles<T> pad) where T : struct, IScalar<T>
     {
         double r = _m.BallRadius;
         switch (feature)
@@ -234,12 +237,12 @@ public sealed class PinballDynamics : Dynamics
         T wx = b.X - _px[k], wz = b.Z - _pz[k];
         if (part == 0)
         {
-            T nw = wx * -uz[k] + wz * ux[k], nv = b.Vx * -uz[k] + b.Vz * ux[k];
-            double sigma = nw.Value >= 0 ? 1 : -1;
-            return (sigma * nw - r) / (-sigma * nv);
+            // s = (σ·n·w − r) / (−σ·n·v), σ the side of the ball.
+            T nw = wx * pad.Nx[k] + wz * pad.Ux[k], nv = b.Vx * pad.Nx[k] + b.Vz * pad.Ux[k];
+            return nw.Value >= 0 ? (r - nw) / nv : (nw + r) / -nv;
         }
         double sign = part == 1 ? -1 : 1;
-        T qx = wx - (sign * _m.PaddleHalfLength) * ux[k], qz = wz - (sign * _m.PaddleHalfLength) * uz[k];
+        T qx = wx - (sign * _m.PaddleHalfLength) * pad.Ux[k], qz = wz - (sign * _m.PaddleHalfLength) * pad.Uz[k];
         T a = b.Vx * b.Vx + b.Vz * b.Vz, bq = qx * b.Vx + qz * b.Vz, c = qx * qx + qz * qz - r * r;
         return (-bq - T.Sqrt(bq * bq - a * c)) / a;
     }
@@ -250,53 +253,80 @@ public sealed class PinballDynamics : Dynamics
     /// is reflected with restitution (Coulomb friction on the floor), then g·rest is added back. A velocity that
     /// still points into the surface (a ball resting or sliding on it) loses its normal part.
     /// </summary>
-    void Resolve<T>(ref Ball<T> b, int feature, T rest, ref Buf16<T> ux, ref Buf16<T> uz) where T : struct, IScalar<T>
+    void Resolve<T>(ref Ball<T> b, int feature, T rest, ref Paddles<T> pad) where T : struct, IScalar<T>
     {
+        if (feature < PaddleBase) { ResolveWall(ref b, feature, rest); return; }
+        int k = (feature - PaddleBase) / 3, part = (feature - PaddleBase) % 3;
         T nx, nz;
-        double e0 = _m.WallRestitution, mu = 0;
-        switch (feature)
+        if (part == 0)
         {
-            case Left: nx = T.Constant(1); nz = T.Constant(0); break;
-            case Right: nx = T.Constant(-1); nz = T.Constant(0); break;
-            case Ceiling: nx = T.Constant(0); nz = T.Constant(-1); break;
-            case Floor: nx = T.Constant(0); nz = T.Constant(1); e0 = _m.FloorRestitution; mu = _m.FloorFriction; break;
-            default:
-            {
-                e0 = _m.PaddleRestitution;
-                int k = (feature - PaddleBase) / 3, part = (feature - PaddleBase) % 3;
-                if (part == 0)
-                {
-                    double sigma = ((b.X.Value - _px[k]) * -uz[k].Value + (b.Z.Value - _pz[k]) * ux[k].Value) >= 0 ? 1 : -1;
-                    nx = -(sigma * uz[k]); nz = sigma * ux[k];
-                }
-                else
-                {
-                    double sign = part == 1 ? -1 : 1;
-                    T qx = b.X - _px[k] - (sign * _m.PaddleHalfLength) * ux[k], qz = b.Z - _pz[k] - (sign * _m.PaddleHalfLength) * uz[k];
-                    T len = Scalar.Hypot(qx, qz);
-                    nx = qx / len; nz = qz / len;
-                }
-                break;
-            }
+            bool above = (b.X.Value - _px[k]) * pad.Nx[k].Value + (b.Z.Value - _pz[k]) * pad.Ux[k].Value >= 0;
+            nx = above ? pad.Nx[k] : -pad.Nx[k]; nz = above ? pad.Ux[k] : -pad.Ux[k];
         }
+        else
+        {
+            double sign = part == 1 ? -1 : 1;
+            T qx = b.X - _px[k] - (sign * _m.PaddleHalfLength) * pad.Ux[k], qz = b.Z - _pz[k] - (sign * _m.PaddleHalfLength) * pad.Uz[k];
+            T len = Scalar.Hypot(qx, qz);
+            nx = qx / len; nz = qz / len;
+        }
+        // Signs are decided on values; the tape records only the impulses actually applied.
         T g = _m.Gravity * rest;
         b.Vz += g;                                                  // v⁻: the velocity at the impact
-        T vn = b.Vx * nx + b.Vz * nz;
-        if (vn.Value < 0) Impulse(ref b, nx, nz, (1 + Restitution(e0, vn.Value)) * vn, mu);
+        if (b.Vx.Value * nx.Value + b.Vz.Value * nz.Value < 0)
+        {
+            T vn = b.Vx * nx + b.Vz * nz;
+            T j = (1 + Restitution(_m.PaddleRestitution, vn.Value)) * vn;
+            b.Vx -= j * nx; b.Vz -= j * nz;
+        }
         b.Vz -= g;
-        T vn2 = b.Vx * nx + b.Vz * nz;
-        if (vn2.Value < 0) Impulse(ref b, nx, nz, vn2, mu);          // resting/sliding: no motion into the surface
+        if (b.Vx.Value * nx.Value + b.Vz.Value * nz.Value < 0)
+        {
+            // Resting or sliding on the paddle: no motion into it (frictionless).
+            T vn = b.Vx * nx + b.Vz * nz;
+            b.Vx -= vn * nx; b.Vz -= vn * nz;
+        }
     }
 
-    /// <summary>Normal velocity change −j·n (j ≤ 0) and a Coulomb friction impulse of at most μ·|j| that at most stops the sliding.</summary>
-    static void Impulse<T>(ref Ball<T> b, T nx, T nz, T j, double mu) where T : struct, IScalar<T>
+    /// <summary><see cref="Resolve"/> for the axis-aligned walls (constant normals: fewer tape nodes).</summary>
+    void ResolveWall<T>(ref Ball<T> b, int feature, T rest) where T : struct, IScalar<T>
     {
-        b.Vx -= j * nx; b.Vz -= j * nz;
-        if (mu <= 0) return;
-        T vt = b.Vz * nx - b.Vx * nz;                               // along t = (−nz, nx)
-        T cap = mu * -j;
-        T dv = Math.Abs(vt.Value) <= cap.Value ? vt : Math.Sign(vt.Value) * cap;
-        b.Vx += dv * nz; b.Vz -= dv * nx;
+        T g = _m.Gravity * rest;
+        b.Vz += g;
+        switch (feature)
+        {
+            case Left: case Right:
+            {
+                double side = feature == Left ? 1 : -1;                 // inward normal along x
+                if (side * b.Vx.Value < 0) b.Vx = -(Restitution(_m.WallRestitution, b.Vx.Value) * b.Vx);
+                b.Vz -= g;
+                if (side * b.Vx.Value < 0) b.Vx = T.Constant(0);
+                return;
+            }
+            case Ceiling:
+                if (b.Vz.Value > 0) b.Vz = -(Restitution(_m.WallRestitution, b.Vz.Value) * b.Vz);
+                b.Vz -= g;
+                if (b.Vz.Value > 0) b.Vz = T.Constant(0);
+                return;
+            default:
+                if (b.Vz.Value < 0)
+                {
+                    double e = Restitution(_m.FloorRestitution, b.Vz.Value);
+                    FloorFriction(ref b, (1 + e) * -b.Vz);
+                    b.Vz = -(e * b.Vz);
+                }
+                b.Vz -= g;
+                if (b.Vz.Value < 0) { FloorFriction(ref b, -b.Vz); b.Vz = T.Constant(0); }
+                return;
+        }
+    }
+
+    /// <summary>Coulomb friction of a floor impulse (normal velocity change <paramref name="dvn"/> ≥ 0): at most stops the sliding.</summary>
+    void FloorFriction<T>(ref Ball<T> b, T dvn) where T : struct, IScalar<T>
+    {
+        T cap = _m.FloorFriction * dvn;
+        if (Math.Abs(b.Vx.Value) <= cap.Value) b.Vx = T.Constant(0);
+        else b.Vx -= Math.Sign(b.Vx.Value) * cap;
     }
 
     double Restitution(double e, double vn) => Math.Abs(vn) < _m.RestitutionThreshold ? 0.0 : e;
