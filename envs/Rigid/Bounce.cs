@@ -68,12 +68,19 @@ public sealed class BounceDynamics : Dynamics
     {
         ArgumentNullException.ThrowIfNull(scene);
         scene.Validate();
-        _s = scene;
+        _s = Copy(scene);   // a private copy: the scene's arrays cannot change the simulator afterwards
         _substeps = (int)Math.Round(scene.Duration / scene.Dt);
         _bounds = new Box(-scene.MaxSpeed, scene.MaxSpeed, 3);
     }
 
-    public BounceScene Scene => _s;
+    /// <summary>A copy of the scene (changing it does not change this simulator).</summary>
+    public BounceScene Scene => Copy(_s);
+
+    static BounceScene Copy(BounceScene s) => s with
+    {
+        Start = (double[])s.Start.Clone(), WallCentre = (double[])s.WallCentre.Clone(),
+        WallHalfSize = (double[])s.WallHalfSize.Clone(), Target = (double[])s.Target.Clone(),
+    };
     public int Substeps => _substeps;
     public override int StateSize => 6;
     public override int ActionSize => 3;
@@ -306,14 +313,15 @@ public sealed class BounceDynamics : Dynamics
     {
         string contact = _s.Contact switch
         {
-            BounceContact.Penalty => $"Warp penalty contact (ke = {F(_s.Ke)}, kd = {F(_s.Kd)}, kf = {F(_s.Kf)}, μ = {F(_s.Mu)}) with semi-implicit Euler",
+            BounceContact.Penalty => $"Warp penalty contact (ke = {F(_s.Ke)}, kd = {F(_s.Kd)}, μ = {F(_s.Mu)}, friction slope kf = {F(_s.Kf)}: Warp's example has kf = 0, which disables friction) with semi-implicit Euler",
             BounceContact.Impulse => $"impulse contact (restitution {F(_s.Restitution)}, Coulomb μ = {F(_s.Mu)}) without time-of-impact correction",
             _ => $"impulse contact (restitution {F(_s.Restitution)}, Coulomb μ = {F(_s.Mu)}) with time-of-impact correction",
         };
         return $"Bounce (BO-Leap App. B.1, Warp's bounce scene, z up): a {F(_s.Mass)} kg ball of radius {F(_s.Radius)} m starts at {V(_s.Start)} with " +
                $"initial velocity x = (vx, vy, vz) ∈ [−{F(_s.MaxSpeed)}, {F(_s.MaxSpeed)}]³ m/s (initial guess (3, 0, −3)); ground z = 0 and a box wall " +
                $"at {V(_s.WallCentre)} with half sizes {V(_s.WallHalfSize)}; {contact} at {F(1 / _s.Dt)} Hz for {F(_s.Duration)} s; " +
-               $"loss = distance of the final ball centre to the target {V(_s.Target)} m; success: loss < 0.1.";
+               $"loss = distance of the final ball centre to the target {V(_s.Target)} m; success: loss < 0.1. Step view: one step whose action is v₀; " +
+               "observation (x, y, z, ẋ, ẏ, ż); the initial height is the state's z, so ∂L/∂(initial state) includes ∂L/∂z₀.";
     }
 }
 

@@ -38,13 +38,13 @@ public sealed record CartPoleModel
     public int Links => LinkLengths.Length;
 
     /// <summary>1-link preset: Nimble's 1 m pole (1 kg), 2 N·m joint torque, target tip (1.0, 0.8) m.</summary>
-    public static CartPoleModel OneLink { get; } = new()
+    public static CartPoleModel OneLink => new()
     {
         LinkLengths = [1.0], LinkMasses = [1.0], MaxTorques = [2.0], TargetX = 1.0, TargetZ = 0.8,
     };
 
     /// <summary>3-link preset: three 1 m rods of 1, 0.5 and 0.25 kg, torques 8/3/1 N·m, target tip (0.5, 2.5) m.</summary>
-    public static CartPoleModel ThreeLink { get; } = new()
+    public static CartPoleModel ThreeLink => new()
     {
         LinkLengths = [1.0, 1.0, 1.0], LinkMasses = [1.0, 0.5, 0.25], MaxTorques = [8.0, 3.0, 1.0], TargetX = 0.5, TargetZ = 2.5,
     };
@@ -100,8 +100,14 @@ public sealed class CartPoleDynamics : Dynamics
     {
         ArgumentNullException.ThrowIfNull(model);
         model.Validate();
-        _m = model;
-        _n = model.Links;
+        // A private copy: the model's arrays cannot change the simulator afterwards.
+        _m = model with
+        {
+            LinkLengths = (double[])model.LinkLengths.Clone(), LinkMasses = (double[])model.LinkMasses.Clone(),
+            MaxTorques = (double[])model.MaxTorques.Clone(), InitialAngles = (double[]?)model.InitialAngles?.Clone(),
+            InitialAngularVelocities = (double[]?)model.InitialAngularVelocities?.Clone(),
+        };
+        _n = _m.Links;
         _dt = model.ControlDt / model.Substeps;
         _invDt = 1.0 / _dt;
         _alpha = Math.Exp(-_dt / model.CartTimeConstant);
@@ -120,7 +126,12 @@ public sealed class CartPoleDynamics : Dynamics
         _bounds = new Box(-1.0, 1.0, 1 + _n);
     }
 
-    public CartPoleModel Model => _m;
+    /// <summary>A copy of the model (changing it does not change this simulator).</summary>
+    public CartPoleModel Model => _m with
+    {
+        LinkLengths = (double[])_m.LinkLengths.Clone(), LinkMasses = (double[])_m.LinkMasses.Clone(), MaxTorques = (double[])_m.MaxTorques.Clone(),
+        InitialAngles = (double[]?)_m.InitialAngles?.Clone(), InitialAngularVelocities = (double[]?)_m.InitialAngularVelocities?.Clone(),
+    };
     public int Links => _n;
     /// <summary>Integration step (s).</summary>
     public double Dt => _dt;
@@ -333,7 +344,8 @@ public sealed class CartPoleDynamics : Dynamics
         $"substeps each); action per step ∈ [−1, 1]^{1 + _n}: cart velocity command × {F(_m.MaxCartSpeed)} m/s (first-order servo, " +
         $"τ = {F(_m.CartTimeConstant)} s) and joint torques × {string.Join("/", _m.MaxTorques.Select(F))} N·m; " +
         $"x ∈ [−1, 1]^{Horizon * ActionSize}, initial guess 0; loss = distance of the final tip to the target " +
-        $"({F(_m.TargetX)}, {F(_m.TargetZ)}) m (rail at height 0); success: loss < 0.1; gradients by reverse mode.";
+        $"({F(_m.TargetX)}, {F(_m.TargetZ)}) m (rail at height 0); success: loss < 0.1; gradients by reverse mode. Step view: " +
+        $"one step per control step; observation x, ẋ, (sin φ, cos φ, φ̇) per rod (φ from the upward vertical), tip − target.";
 
     internal static TaskInstance CreateTask(string name, CartPoleModel model, LandscapePreset landscape)
     {

@@ -354,13 +354,14 @@ public sealed class PinballDynamics : Dynamics
     static string F(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
 
     internal string Describe() =>
-        $"Pinball (BO-Leap, Nimble): a {F(_m.Width)} m × {F(_m.Height)} m vertical board; a ball (radius {F(_m.BallRadius)} m) dropped at rest from " +
+        $"Pinball (BO-Leap, Nimble): an {F(_m.Width)} m × {F(_m.Height)} m vertical board; a ball (radius {F(_m.BallRadius)} m) dropped at rest from " +
         $"({F(_m.StartX)}, {F(_m.DropZ)}) falls through a {_m.Rows}×{_m.Columns} grid of static paddles ({F(2 * _m.PaddleHalfLength)} m segments " +
         $"rotating about pivots {F(_m.ColumnSpacing)} m apart, top row at z = {F(_m.TopRowZ)} m, rows {F(_m.RowSpacing)} m apart); " +
         $"x ∈ [−1, 1]^{_m.Colliders} = paddle angles / {F(_m.MaxAngle)} rad (0 = horizontal, row-major from the top left), initial guess 0; " +
         $"impulse contact at the exact time of impact, restitution {F(_m.PaddleRestitution)} (paddles, walls), {F(_m.FloorRestitution)} with " +
         $"Coulomb μ = {F(_m.FloorFriction)} (floor), none below {F(_m.RestitutionThreshold)} m/s; {F(_m.Duration)} s at {F(1 / _m.Dt)} Hz; " +
-        $"loss = distance of the final ball centre to the target ({F(_m.TargetX)}, {F(_m.TargetZ)}) m; success: loss < 0.5.";
+        $"loss = distance of the final ball centre to the target ({F(_m.TargetX)}, {F(_m.TargetZ)}) m; success: loss < 0.5. " +
+        "Step view: one step whose action is all the angles; observation (x, z, ẋ, ż) of the ball.";
 
     internal static TaskInstance CreateTask(string name, PinballModel model, LandscapePreset landscape)
     {

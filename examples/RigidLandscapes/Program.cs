@@ -117,11 +117,13 @@ static void Heatmap(string path, string title, LandscapePreset p, double[,] loss
     c.DrawText(F(p.XMin), left, top + size + 16, font, ink);
     c.DrawText(F(p.XMax), left + size - 24, top + size + 16, font, ink);
     c.DrawText(p.XLabel, left + 40, top + size + 34, font, ink);
-    c.DrawText(F(p.YMin), 4, top + size, font, ink);
-    c.DrawText(F(p.YMax), 4, top + 10, font, ink);
+    c.DrawText(F(p.YMin), left - 26, top + size, font, ink);
+    c.DrawText(F(p.YMax), left - 26, top + 10, font, ink);
+    // The y label runs upwards, centred on the axis.
+    float yl = top + size / 2f + font.MeasureText(p.YLabel) / 2f;
     c.Save();
-    c.RotateDegrees(-90, 16, top + size - 40);
-    c.DrawText(p.YLabel, 16, top + size - 40, font, ink);
+    c.RotateDegrees(-90, 22, yl);
+    c.DrawText(p.YLabel, 22, yl, font, ink);
     c.Restore();
     using var data = bmp.Encode(SKEncodedImageFormat.Png, 100);
     using var fs = File.Create(path);
