@@ -182,12 +182,14 @@ public sealed class BounceDynamics : Dynamics
         double ox = Math.Abs(qx.Value) - h[0], oy = Math.Abs(qy.Value) - h[1], oz = Math.Abs(qz.Value) - h[2];
         if (ox > 0 || oy > 0 || oz > 0)
         {
+            // Far away (decided on values, before any work in T): no contact.
+            double px = Math.Max(ox, 0), py = Math.Max(oy, 0), pz = Math.Max(oz, 0);
+            if (px * px + py * py + pz * pz > 4 * _s.Radius * _s.Radius) { n = default; c = T.Constant(1); return false; }
             // Outside: the closest point clamps q to the box.
             T dx = ox > 0 ? qx - Math.Sign(qx.Value) * h[0] : T.Constant(0);
             T dy = oy > 0 ? qy - Math.Sign(qy.Value) * h[1] : T.Constant(0);
             T dz = oz > 0 ? qz - Math.Sign(qz.Value) * h[2] : T.Constant(0);
             T d = T.Sqrt(dx * dx + dy * dy + dz * dz);
-            if (d.Value - _s.Radius > _s.Radius) { n = default; c = T.Constant(1); return false; }   // far away
             n = new V3<T>(dx / d, dy / d, dz / d);
             c = d - _s.Radius;
             return true;
