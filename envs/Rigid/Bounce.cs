@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using ContactOpt.Autodiff;
 using ContactOpt.Rendering;
 using ContactOpt.Tasks;
@@ -98,13 +99,13 @@ public sealed class BounceDynamics : Dynamics
     struct V3<T> where T : struct, IScalar<T>
     {
         public T X, Y, Z;
-        public V3(T x, T y, T z) { X = x; Y = y; Z = z; }
-        public static V3<T> operator +(V3<T> a, V3<T> b) => new(a.X + b.X, a.Y + b.Y, a.Z + b.Z);
-        public static V3<T> operator -(V3<T> a, V3<T> b) => new(a.X - b.X, a.Y - b.Y, a.Z - b.Z);
-        public static V3<T> operator *(V3<T> a, T s) => new(a.X * s, a.Y * s, a.Z * s);
-        public static V3<T> operator *(V3<T> a, double s) => new(a.X * s, a.Y * s, a.Z * s);
-        public T Dot(V3<T> b) => X * b.X + Y * b.Y + Z * b.Z;
-        public T Norm() => T.Sqrt(X * X + Y * Y + Z * Z);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public V3(T x, T y, T z) { X = x; Y = y; Z = z; }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V3<T> operator +(in V3<T> a, in V3<T> b) => new(a.X + b.X, a.Y + b.Y, a.Z + b.Z);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V3<T> operator -(in V3<T> a, in V3<T> b) => new(a.X - b.X, a.Y - b.Y, a.Z - b.Z);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V3<T> operator *(in V3<T> a, T s) => new(a.X * s, a.Y * s, a.Z * s);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V3<T> operator *(in V3<T> a, double s) => new(a.X * s, a.Y * s, a.Z * s);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly T Dot(in V3<T> b) => X * b.X + Y * b.Y + Z * b.Z;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly T Norm() => T.Sqrt(X * X + Y * Y + Z * Z);
     }
 
     public override void Step<T>(Span<T> state, ReadOnlySpan<T> action, ReadOnlySpan<T> parameters, int t, StepTrace? trace)
