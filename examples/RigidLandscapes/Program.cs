@@ -12,7 +12,7 @@ using SkiaSharp;
 
 var inv = CultureInfo.InvariantCulture;
 int res = 101;
-string outDir = "docs/rigid";
+string outDir = "out/rigid-landscapes";
 var names = new List<string>();
 for (int i = 0; i < args.Length; i++)
 {
