@@ -1,5 +1,6 @@
 using ContactOpt.Envs.Analytic;
 using ContactOpt.Envs.BoxFinger;
+using ContactOpt.Envs.Rigid;
 using ContactOpt.Tasks;
 
 namespace ContactOpt.Envs;
@@ -11,6 +12,11 @@ public static class BuiltinTasks
     {
         yield return FlipDynamics.Spec;
         yield return GraspDynamics.Spec;
+        yield return CartPoleTasks.OneLink;
+        yield return CartPoleTasks.ThreeLink;
+        yield return PinballTasks.OneByTwo;
+        yield return PinballTasks.FourByFour;
+        yield return BounceTasks.Spec;
         foreach (var spec in AnalyticTasks.Specs()) yield return spec;
     }
 

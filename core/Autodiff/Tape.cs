@@ -43,10 +43,24 @@ public sealed class Tape
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal int Push(int a, double da, int b, double db)
     {
-        if (_count == _nodes.Length) Array.Resize(ref _nodes, _nodes.Length * 2);
-        ref Node n = ref _nodes[_count];
-        n.A = a; n.DA = da; n.B = b; n.DB = db;
-        return _count++;
+        // Fast path inlined into every operator; the (rare) growth stays out of line.
+        var nodes = _nodes;
+        int c = _count;
+        if ((uint)c < (uint)nodes.Length)
+        {
+            ref Node n = ref nodes[c];
+            n.A = a; n.DA = da; n.B = b; n.DB = db;
+            _count = c + 1;
+            return c;
+        }
+        return PushGrow(a, da, b, db);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    int PushGrow(int a, double da, int b, double db)
+    {
+        Array.Resize(ref _nodes, _nodes.Length * 2);
+        return Push(a, da, b, db);
     }
 
     /// <summary>Sets every adjoint to zero; then seed outputs with <see cref="AddAdjoint"/> and call <see cref="Propagate"/>.</summary>
@@ -74,20 +88,34 @@ public sealed class Tape
     /// <summary>Sweeps the tape backwards, accumulating adjoints into every node's parents.</summary>
     public void Propagate()
     {
+        if (_adjoint.Length < _count) throw new InvalidOperationException("Call ZeroAdjoints after recording and before Propagate.");
+        // Kernel k runs once every node recorded after its outputs has been swept; the sweeps between kernels
+        // carry no per-node kernel test.
+        int i = _count - 1;
+        for (int k = _kernels.Count - 1; k >= 0; k--)
+        {
+            int position = _kernels[k].Position;
+            Sweep(i, position);
+            i = Math.Min(i, position - 1);
+            _kernels[k].Kernel.Backward(this);
+        }
+        Sweep(i, 1);
+        _adjoint[0] = 0.0;
+    }
+
+    /// <summary>Reverse sweep over the nodes hi, hi − 1, …, lo.</summary>
+    void Sweep(int hi, int lo)
+    {
         var nodes = _nodes;
         var adj = _adjoint;
-        int k = _kernels.Count - 1;
-        for (int i = _count - 1; i >= 1; i--)
+        for (int i = hi; i >= lo; i--)
         {
-            while (k >= 0 && _kernels[k].Position > i) { _kernels[k].Kernel.Backward(this); k--; }
             double g = adj[i];
             if (g == 0.0) continue;
             ref Node n = ref nodes[i];
             adj[n.A] += n.DA * g;
             adj[n.B] += n.DB * g;
         }
-        while (k >= 0) { _kernels[k].Kernel.Backward(this); k--; }
-        adj[0] = 0.0;
     }
 
     /// <summary>Convenience: gradient of one output with respect to the given inputs.</summary>
