@@ -187,9 +187,9 @@ public sealed class BounceDynamics : Dynamics
             double px = Math.Max(ox, 0), py = Math.Max(oy, 0), pz = Math.Max(oz, 0);
             if (px * px + py * py + pz * pz > 4 * _s.Radius * _s.Radius) { n = default; c = T.Constant(1); return false; }
             // Outside: the closest point clamps q to the box.
-            T dx = ox > 0 ? qx - Math.Sign(qx.Value) * h[0] : T.Constant(0);
-            T dy = oy > 0 ? qy - Math.Sign(qy.Value) * h[1] : T.Constant(0);
-            T dz = oz > 0 ? qz - Math.Sign(qz.Value) * h[2] : T.Constant(0);
+            T dx = ox > 0 ? qx - Scalar.Sign(qx.Value) * h[0] : T.Constant(0);
+            T dy = oy > 0 ? qy - Scalar.Sign(qy.Value) * h[1] : T.Constant(0);
+            T dz = oz > 0 ? qz - Scalar.Sign(qz.Value) * h[2] : T.Constant(0);
             T d = T.Sqrt(dx * dx + dy * dy + dz * dz);
             n = new V3<T>(dx / d, dy / d, dz / d);
             c = d - _s.Radius;
@@ -197,9 +197,9 @@ public sealed class BounceDynamics : Dynamics
         }
         // Inside: push out through the nearest face.
         T zero = T.Constant(0);
-        if (ox >= oy && ox >= oz) { double sg = Math.Sign(qx.Value) >= 0 ? 1 : -1; n = new V3<T>(T.Constant(sg), zero, zero); c = sg * qx - h[0] - _s.Radius; }
-        else if (oy >= oz) { double sg = Math.Sign(qy.Value) >= 0 ? 1 : -1; n = new V3<T>(zero, T.Constant(sg), zero); c = sg * qy - h[1] - _s.Radius; }
-        else { double sg = Math.Sign(qz.Value) >= 0 ? 1 : -1; n = new V3<T>(zero, zero, T.Constant(sg)); c = sg * qz - h[2] - _s.Radius; }
+        if (ox >= oy && ox >= oz) { double sg = Scalar.Sign(qx.Value) >= 0 ? 1 : -1; n = new V3<T>(T.Constant(sg), zero, zero); c = sg * qx - h[0] - _s.Radius; }
+        else if (oy >= oz) { double sg = Scalar.Sign(qy.Value) >= 0 ? 1 : -1; n = new V3<T>(zero, T.Constant(sg), zero); c = sg * qy - h[1] - _s.Radius; }
+        else { double sg = Scalar.Sign(qz.Value) >= 0 ? 1 : -1; n = new V3<T>(zero, zero, T.Constant(sg)); c = sg * qz - h[2] - _s.Radius; }
         return true;
     }
 

@@ -326,7 +326,7 @@ public sealed class PinballDynamics : Dynamics
     {
         T cap = _m.FloorFriction * dvn;
         if (Math.Abs(b.Vx.Value) <= cap.Value) b.Vx = T.Constant(0);
-        else b.Vx -= Math.Sign(b.Vx.Value) * cap;
+        else b.Vx -= Scalar.Sign(b.Vx.Value) * cap;
     }
 
     double Restitution(double e, double vn) => Math.Abs(vn) < _m.RestitutionThreshold ? 0.0 : e;
