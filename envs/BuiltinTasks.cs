@@ -1,4 +1,5 @@
 using ContactOpt.Envs.BoxFinger;
+using ContactOpt.Envs.Pendulum;
 using ContactOpt.Tasks;
 
 namespace ContactOpt.Envs;
@@ -10,6 +11,7 @@ public static class BuiltinTasks
     {
         yield return FlipDynamics.Spec;
         yield return GraspDynamics.Spec;
+        yield return PendulumDynamics.Spec;
     }
 
     /// <summary>A new registry holding every built-in task; add your own with <see cref="TaskRegistry.Add"/>.</summary>
