@@ -133,8 +133,8 @@ public sealed class Sac : ILearningAgent, IDisposable
             foreach (var l in new[] { mu, log_std })
             {
                 double bound = 1.0 / Math.Sqrt(l.weight!.shape[1]);
-                nn.init.uniform_(l.weight!, -bound, bound, g);
-                nn.init.uniform_(l.bias!, -bound, bound, g);
+                Init.Uniform(l.weight!, -bound, bound, g);
+                Init.Uniform(l.bias!, -bound, bound, g);
             }
         }
     }

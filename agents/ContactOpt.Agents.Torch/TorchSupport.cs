@@ -66,15 +66,28 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
         foreach (var l in layers)
         {
             double bound = 1.0 / Math.Sqrt(l.weight!.shape[1]);
-            nn.init.uniform_(l.weight!, -bound, bound, generator);
-            nn.init.uniform_(l.bias!, -bound, bound, generator);
+            Init.Uniform(l.weight!, -bound, bound, generator);
+            Init.Uniform(l.bias!, -bound, bound, generator);
         }
     }
 }
 
-/// <summary>Initialisers that take an explicit generator (TorchSharp's <c>orthogonal_</c> uses the global one).</summary>
+/// <summary>
+/// Initialisers that draw from an explicit generator. TorchSharp 0.107's <c>orthogonal_</c> has no generator
+/// argument, and its <c>uniform_</c> ignores the one it is given (it draws from the global generator), so the
+/// agents initialise their weights here.
+/// </summary>
 public static class Init
 {
+    /// <summary>Fills <paramref name="tensor"/> with U(low, high) drawn from <paramref name="generator"/>.</summary>
+    public static void Uniform(Tensor tensor, double low, double high, Generator generator)
+    {
+        using var scope = torch.NewDisposeScope();
+        var u = torch.rand(tensor.shape, dtype: ScalarType.Float64, generator: generator) * (high - low) + low;
+        using var _ = torch.no_grad();
+        tensor.copy_(u.to_type(tensor.dtype));
+    }
+
     /// <summary>Fills a 2-D weight with a (semi-)orthogonal matrix times <paramref name="gain"/> (Saxe et al. 2013).</summary>
     public static void Orthogonal(Tensor weight, double gain, Generator generator)
     {

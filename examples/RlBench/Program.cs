@@ -89,9 +89,10 @@ void Contact()
     md.AppendLine("| task | agent | settings | best loss per seed | mean best loss | wall time per run |");
     md.AppendLine("|---|---|---|---|---|---|");
     var curves = new List<(string, EpisodeLog[])>();
-    foreach (var taskName in new[] { "flip", "grasp" })
+    foreach (var taskName in opts.GetValueOrDefault("tasks", "flip,grasp").Split(','))
     {
-        foreach (var (algo, settings) in new[] { ("sac", ""), ("ppo", "n_steps=64,batch_size=16"), ("random", "") })
+        var ppoSettings = agentSettings["ppo"] == "" ? "n_steps=64,batch_size=16" : agentSettings["ppo"];
+        foreach (var (algo, settings) in new[] { ("sac", agentSettings["sac"]), ("ppo", ppoSettings), ("random", "") }.Where(a => a.Item1 == "random" || algos.Contains(a.Item1)))
         {
             var best = new List<double>(); double wall = 0;
             foreach (int seed in seeds)
