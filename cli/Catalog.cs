@@ -1,4 +1,5 @@
 using ContactOpt.Agents;
+using ContactOpt.Agents.Torch;
 using ContactOpt.Envs;
 using ContactOpt.Tasks;
 
@@ -8,7 +9,8 @@ namespace ContactOpt.Cli;
 public static class Catalog
 {
     public static TaskRegistry Tasks() => BuiltinTasks.CreateRegistry();
-    public static AgentRegistry Agents() => new();
+    // Other agent families are concatenated here, e.g. BuiltinAgents.Specs().Concat(TorchAgents.Specs()).
+    public static AgentRegistry Agents() => new(TorchAgents.Specs());
 
     /// <summary>Builds a task, turning option errors into usage errors.</summary>
     public static TaskInstance Task(string name)
