@@ -273,14 +273,16 @@ public sealed class Sac : ILearningAgent, IDisposable
         double epReturn = 0; int epLength = 0;
         long updates = 0;
 
-        while (Steps < totalSteps && !cancellation.IsCancellationRequested)
+        bool stop = false;
+        while (!stop && Steps < totalSteps && !cancellation.IsCancellationRequested)
         {
             // ---- 1. act: uniform before learning_starts, then a sample of the squashed Gaussian -----------
             for (int k = 0; k < o.TrainFreq && Steps < totalSteps; k++)
             {
                 if (needReset)
                 {
-                    if (budget is { Exhausted: true } || cancellation.IsCancellationRequested) goto done;
+                    // Budget used up: no further episode can be evaluated, training ends.
+                    if (budget is { Exhausted: true } || cancellation.IsCancellationRequested) { stop = true; break; }
                     obs = env.Reset().Observation;
                     needReset = false; epReturn = 0; epLength = 0;
                 }
@@ -307,7 +309,7 @@ public sealed class Sac : ILearningAgent, IDisposable
             }
 
             // ---- 2. train: gradient_steps updates once more than learning_starts steps were taken ----------
-            if (Steps <= o.LearningStarts || buffer.Count == 0) continue;
+            if (stop || Steps <= o.LearningStarts || buffer.Count == 0) continue;
             for (int g = 0; g < o.GradientSteps; g++)
             {
                 using var scope = torch.NewDisposeScope();
@@ -354,7 +356,6 @@ public sealed class Sac : ILearningAgent, IDisposable
                             targetParams[i].mul_(1 - o.Tau).add_(criticParams[i], alpha: o.Tau);
             }
         }
-    done:
         EntropyCoefficient = autoAlpha ? logAlpha.detach().exp().item<float>() : alpha;
     }
 

@@ -5,8 +5,8 @@ using ContactOpt.Wrappers;
 namespace ContactOpt.Agents;
 
 /// <summary>
-/// An agent that learns a policy. <see cref="IAgent.Run"/> trains it on the step view <c>context.Env()</c> until
-/// the episode budget is used up (every finished episode is charged and reported, exactly like an optimiser's
+/// An agent that learns a policy. <see cref="IAgent.Run"/> trains it from scratch on the step view
+/// <c>context.Env()</c> until the episode budget is used up (every finished episode is charged and reported, exactly like an optimiser's
 /// evaluations); afterwards the policy can act, be saved and be loaded. Training is deterministic given
 /// <see cref="AgentContext.Seed"/> (on one thread).
 /// </summary>
