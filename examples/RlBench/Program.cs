@@ -86,27 +86,29 @@ void Contact()
 {
     md.AppendLine($"### Contact tasks cast as episodes (budget {contactBudget} episodes)");
     md.AppendLine();
-    md.AppendLine("| task | agent | settings | best loss per seed | mean best loss | wall time per run |");
-    md.AppendLine("|---|---|---|---|---|---|");
+    md.AppendLine("| task | agent | settings | best loss per seed | mean best loss | mean loss of the last 100 episodes | wall time per run |");
+    md.AppendLine("|---|---|---|---|---|---|---|");
     var curves = new List<(string, EpisodeLog[])>();
     foreach (var taskName in opts.GetValueOrDefault("tasks", "flip,grasp").Split(','))
     {
         var ppoSettings = agentSettings["ppo"] == "" ? "n_steps=64,batch_size=16" : agentSettings["ppo"];
         foreach (var (algo, settings) in new[] { ("sac", agentSettings["sac"]), ("ppo", ppoSettings), ("random", "") }.Where(a => a.Item1 == "random" || algos.Contains(a.Item1)))
         {
-            var best = new List<double>(); double wall = 0;
+            var best = new List<double>(); var late = new List<double>(); double wall = 0;
             foreach (int seed in seeds)
             {
                 var task = tasks.Create(taskName);
-                var ctx = new AgentContext(task, contactBudget, seed);
+                var losses = new LossRecorder();
+                var ctx = new AgentContext(task, contactBudget, seed, losses);
                 IAgent agent = algo == "random" ? new UniformRandomAgent() : agents.Create(algo, ParseSettings(settings));
                 var sw = Stopwatch.StartNew();
                 var result = AgentRunner.Run(agent, ctx);
                 wall += sw.Elapsed.TotalSeconds;
                 best.Add(result.BestLoss);
+                late.Add(losses.Losses.TakeLast(100).Average());
                 (agent as IDisposable)?.Dispose();
             }
-            md.AppendLine($"| {taskName} | {algo} | {(settings == "" ? "defaults" : settings)} | {string.Join(", ", best.Select(b => b.ToString("F4")))} | {best.Average():F4} | {wall / seeds.Length:F1} s |");
+            md.AppendLine($"| {taskName} | {algo} | {(settings == "" ? "defaults" : settings)} | {string.Join(", ", best.Select(b => b.ToString("F4")))} | {best.Average():F4} | {late.Average():F3} | {wall / seeds.Length:F2} s |");
             Console.WriteLine($"{taskName} {algo}: best {string.Join(", ", best.Select(b => b.ToString("F4")))}");
         }
     }
@@ -190,6 +192,13 @@ sealed class MemoryObserver(int episodes) : IEpisodeObserver
         }
     }
     public string Describe() => string.Join(" → ", _marks.Select(m => $"{m.Bytes / (1024 * 1024)} MB"));
+}
+
+/// <summary>The loss of every episode, in order.</summary>
+sealed class LossRecorder : IEpisodeObserver
+{
+    public List<double> Losses { get; } = new();
+    public void OnEpisode(in EpisodeRecord record) => Losses.Add(record.Loss);
 }
 
 /// <summary>Uniform random actions in the task's sampling box, one episode at a time (a baseline for the casts).</summary>
