@@ -1,4 +1,5 @@
 using ContactOpt.Agents;
+using ContactOpt.Agents.Torch;
 using ContactOpt.Envs;
 using ContactOpt.Tasks;
 
@@ -8,7 +9,7 @@ namespace ContactOpt.Cli;
 public static class Catalog
 {
     public static TaskRegistry Tasks() => BuiltinTasks.CreateRegistry();
-    public static AgentRegistry Agents() => BuiltinAgents.CreateRegistry();
+    public static AgentRegistry Agents() => new(BuiltinAgents.Specs().Concat(TorchAgents.Specs()));
 
     /// <summary>Builds a task, turning option errors into usage errors.</summary>
     public static TaskInstance Task(string name)

@@ -1,6 +1,7 @@
 using ContactOpt.Envs.Analytic;
 using ContactOpt.Envs.BoxFinger;
 using ContactOpt.Envs.Rigid;
+using ContactOpt.Envs.Pendulum;
 using ContactOpt.Tasks;
 
 namespace ContactOpt.Envs;
@@ -18,6 +19,7 @@ public static class BuiltinTasks
         yield return PinballTasks.FourByFour;
         yield return BounceTasks.Spec;
         foreach (var spec in AnalyticTasks.Specs()) yield return spec;
+        yield return PendulumDynamics.Spec;
     }
 
     /// <summary>A new registry holding every built-in task; add your own with <see cref="TaskRegistry.Add"/>.</summary>
