@@ -137,7 +137,7 @@ public sealed record StudySpec
     /// <summary>
     /// The Dawson (2021) reproduction: exact GD (α 0.1, 5 updates on flip; α 0.5, 100 updates with float32
     /// iterates on grasp) and stochastic GD (α 0.1, σ 0.5, 10 iterations; α 0.5, σ 0.1, 1,000 iterations)
-    /// as in the paper, plus the other agents at a common budget.
+    /// as in the paper, plus the other agents at a common budget (PPO and SAC with settings for one-step episodes).
     /// </summary>
     public static StudySpec Dawson(IEnumerable<string> availableAgents)
     {
@@ -154,6 +154,13 @@ public sealed record StudySpec
         Add("grasp", "gd", 101, ("step_size", "0.5"), ("float32", "true"));
         Add("flip", "sgd", 21, ("step_size", "0.1"), ("sigma", "0.5"));
         Add("grasp", "sgd", 2001, ("step_size", "0.5"), ("sigma", "0.1"));
+        // One-step episodes: PPO's default 2,048-step rollouts would never update within the budget, and SAC's
+        // initial entropy weight of 1 swamps rewards of order 1 (docs/rl.md).
+        foreach (var task in new[] { "flip", "grasp" })
+        {
+            Add(task, "ppo", 200, ("n_steps", "64"), ("batch_size", "16"));
+            Add(task, "sac", 200, ("ent_coef", "auto_0.1"));
+        }
         // The other gradient-based agents use the paper's exact-GD step sizes on each task.
         foreach (var agent in new[] { "randdescents", "bo", "bo-leap" })
         {
