@@ -12,7 +12,7 @@ public class KillResumeTests
     static Process Start(string dir) =>
         Process.Start(new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { Cli, "compare", "cartpole3", "--agents", "rand,cmaes", "--seeds", "8", "--budget", "1500", "--jobs", "1", "--out", dir, "--quiet" },
+            ArgumentList = { Cli, "compare", "flip,grasp", "--agents", "rand", "--seeds", "8", "--budget", "1000", "--jobs", "1", "--out", dir, "--quiet" },
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         })!;
 
@@ -39,7 +39,7 @@ public class KillResumeTests
             string killed = Path.Combine(root, "killed"), clean = Path.Combine(root, "clean");
             var p = Start(killed);
             var sw = Stopwatch.StartNew();
-            while (Done(Path.Combine(killed, "results.db")) < 3 && !p.HasExited && sw.Elapsed < TimeSpan.FromSeconds(120)) Thread.Sleep(20);
+            while (Done(Path.Combine(killed, "results.db")) < 2 && !p.HasExited && sw.Elapsed < TimeSpan.FromSeconds(120)) Thread.Sleep(20);
             Assume.That(p.HasExited, Is.False, "the study finished before it could be killed");
             p.Kill(entireProcessTree: true);   // SIGKILL
             p.WaitForExit();
