@@ -185,7 +185,7 @@ public sealed class CartPoleDynamics : Dynamics
         T xdNew = v + (s.Xd - v) * _alpha;
         T xdd = (xdNew - s.Xd) * _invDt;
         var sin = new Buf3<T>(); var cos = new Buf3<T>();
-        for (int i = 0; i < _n; i++) { sin[i] = T.Sin(s.Phi[i]); cos[i] = T.Cos(s.Phi[i]); }
+        for (int i = 0; i < _n; i++) (sin[i], cos[i]) = T.SinCos(s.Phi[i]);
         var m = new Buf9<T>(); var q = new Buf3<T>();
         Assemble(ref s, ref sin, ref cos, xdd, ref tau, damping, ref m, ref q);
         SolveLdlt(ref m, ref q, _n);
