@@ -115,3 +115,29 @@ public static class StepViewExtensions
         return null;
     }
 }
+
+/// <summary>Evaluation of a trained agent on the step view.</summary>
+public static class LearningAgentEvaluation
+{
+    /// <summary>
+    /// Mean return of the agent's deterministic policy over <paramref name="episodes"/> episodes; the first reset
+    /// uses <paramref name="seed"/>, later ones continue the env's generator.
+    /// </summary>
+    public static double MeanReturn(this ILearningAgent agent, Env<double[], double[]> env, int episodes, int seed)
+    {
+        if (episodes < 1) throw new ArgumentOutOfRangeException(nameof(episodes), episodes, "need at least one episode.");
+        double total = 0;
+        for (int e = 0; e < episodes; e++)
+        {
+            var obs = env.Reset(e == 0 ? seed : null).Observation;
+            while (true)
+            {
+                var s = env.Step(agent.Act(obs));
+                total += s.Reward;
+                obs = s.Observation;
+                if (s.Done) break;
+            }
+        }
+        return total / episodes;
+    }
+}

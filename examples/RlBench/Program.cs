@@ -62,7 +62,7 @@ void Pendulum()
             AgentRunner.Run(agent, ctx);
             double wall = sw.Elapsed.TotalSeconds;
             var log = algo == "sac" ? ((Sac)agent).Episodes.ToArray() : ((Ppo)agent).Episodes.ToArray();
-            double eval = EvalMean(agent, task, 10, 10_000 + seed);
+            double eval; using (var evalEnv = task.CreateEnv()) eval = agent.MeanReturn(evalEnv, 10, 10_000 + seed);
             evals.Add(eval);
             double last10 = log.TakeLast(10).Average(e => e.Return);
             md.AppendLine($"| {algo} | {log.Sum(e => e.Length):N0} | {seed} | {eval:F1} | {last10:F1} | {wall:F0} s | {memory.Describe()} |");
@@ -111,25 +111,6 @@ void Contact()
         }
     }
     md.AppendLine();
-}
-
-/// <summary>Mean return of the deterministic policy over fresh episodes (the first reset seeded).</summary>
-static double EvalMean(ILearningAgent agent, TaskInstance task, int episodes, int seed)
-{
-    using var env = task.CreateEnv();
-    double total = 0;
-    for (int e = 0; e < episodes; e++)
-    {
-        var obs = env.Reset(e == 0 ? seed : null).Observation;
-        while (true)
-        {
-            var s = env.Step(agent.Act(obs));
-            total += s.Reward;
-            obs = s.Observation;
-            if (s.Done) break;
-        }
-    }
-    return total / episodes;
 }
 
 static double Std(IReadOnlyList<double> v)

@@ -15,7 +15,7 @@ public class LearningTests
         var agent = new Ppo(new PpoOptions { NSteps = 512, Gamma = 0.5, LearningRate = 1e-3 });
         using var env = new IdentityBoxEnv(eps: 0.2);
         agent.Learn(env, ActionScaling.For((Box)env.ActionSpace), seed: 0, totalSteps: 8192);
-        double mean = Evaluate.MeanReturn(agent, new IdentityBoxEnv(eps: 0.2), 20, seed: 100);
+        double mean = agent.MeanReturn(new IdentityBoxEnv(eps: 0.2), 20, seed: 100);
         Assert.That(mean, Is.GreaterThanOrEqualTo(90), $"mean return after {agent.Steps} steps");
     }
 
@@ -25,7 +25,7 @@ public class LearningTests
         var agent = new Sac(new SacOptions { LearningRate = 1e-3, Gamma = 0.5, NetArch = "64,64" });
         using var env = new IdentityBoxEnv(eps: 0.2);
         agent.Learn(env, ActionScaling.For((Box)env.ActionSpace), seed: 0, totalSteps: 1500);
-        double mean = Evaluate.MeanReturn(agent, new IdentityBoxEnv(eps: 0.2), 20, seed: 100);
+        double mean = agent.MeanReturn(new IdentityBoxEnv(eps: 0.2), 20, seed: 100);
         Assert.That(mean, Is.GreaterThanOrEqualTo(90), $"mean return after {agent.Steps} steps");
     }
 }

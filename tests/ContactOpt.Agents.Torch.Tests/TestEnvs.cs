@@ -52,24 +52,3 @@ public sealed class ChainEnv(double[] rewards, int terminateAt) : Env<double[], 
         return new([_t / 10.0], r, terminateAt > 0 && _t >= terminateAt, false, new Info());
     }
 }
-
-public static class Evaluate
-{
-    /// <summary>Mean return of the deterministic policy over <paramref name="episodes"/> episodes.</summary>
-    public static double MeanReturn(ILearningAgent agent, Env<double[], double[]> env, int episodes, int seed)
-    {
-        double total = 0;
-        for (int e = 0; e < episodes; e++)
-        {
-            var obs = env.Reset(e == 0 ? seed : null).Observation;
-            while (true)
-            {
-                var s = env.Step(agent.Act(obs));
-                total += s.Reward;
-                obs = s.Observation;
-                if (s.Done) break;
-            }
-        }
-        return total / episodes;
-    }
-}
