@@ -30,7 +30,7 @@ public sealed class DifferentiableSimulator
         ArgumentNullException.ThrowIfNull(dynamics);
         Dynamics = dynamics;
         _step = new StepFunction(dynamics);
-        _observe = new ObserveKernel(dynamics);
+        _observe = new ObserveKernel(_step);
         var p = parameters ?? dynamics.DefaultParameters();
         Episode.Validate(p, dynamics.ParameterNames.Count, "parameters");
         DefaultParameters = p;
@@ -147,30 +147,20 @@ public sealed class DifferentiableSimulator
         }
     }
 
-    /// <summary>Reverse-mode VJP of <see cref="Dynamics.Observe{T}"/>.</summary>
-    sealed class ObserveKernel(Dynamics dynamics)
+    /// <summary>The observation and its VJP, through the task's workspace (the same code as the step view's).</summary>
+    sealed class ObserveKernel(StepFunction step)
     {
-        readonly Tape _tape = new();
-
         public double[] Forward(double[] s)
         {
-            var o = new double[dynamics.ObservationSize];
-            dynamics.Observe(Episode.AsReal((ReadOnlySpan<double>)s), Episode.AsReal(o.AsSpan()));
+            var o = new double[step.Dynamics.ObservationSize];
+            step.Workspace.Observe(s, o);
             return o;
         }
 
         public double[] Vjp(double[] s, double[] gObs)
         {
-            _tape.Clear();
-            var sr = new Rev[s.Length];
-            for (int i = 0; i < s.Length; i++) sr[i] = _tape.Variable(s[i]);
-            var o = new Rev[dynamics.ObservationSize];
-            dynamics.Observe<Rev>(sr, o);
-            _tape.ZeroAdjoints();
-            for (int i = 0; i < o.Length; i++) if (!o[i].IsConstant) _tape.AddAdjoint(o[i], gObs[i]);
-            _tape.Propagate();
             var g = new double[s.Length];
-            for (int i = 0; i < g.Length; i++) g[i] = _tape.Adjoint(sr[i]);
+            step.Workspace.ObserveBackward(s, gObs, g);
             return g;
         }
     }

@@ -3,21 +3,10 @@ using System.Runtime.CompilerServices;
 namespace ContactOpt.Autodiff;
 
 /// <summary>
-/// A hand-written adjoint kernel recorded on a <see cref="Tape"/> (for MPM substeps, cloth solvers and other
-/// large kernels that would be too slow as scalar nodes). Its forward pass creates its outputs as
-/// <see cref="Tape.Variable"/> leaves, then calls <see cref="Tape.Record(IAdjointKernel)"/>. During
-/// <see cref="Tape.Propagate"/> it is called once, after every node that consumed its outputs, and must add
-/// its inputs' adjoints from its outputs' adjoints (<see cref="Tape.Adjoint"/> / <see cref="Tape.AddAdjoint"/>).
-/// </summary>
-public interface IAdjointKernel
-{
-    void Backward(Tape tape);
-}
-
-/// <summary>
 /// Reverse-mode tape (Wengert list). Each node stores up to two parents and the local partial derivatives,
 /// so the backward pass is a single reverse sweep of multiply-adds. Node 0 is a sink that absorbs the
-/// adjoints of constants, which keeps the sweep branch-free. One tape belongs to one thread.
+/// adjoints of constants, which keeps the sweep branch-free. One tape belongs to one thread. The scalar route
+/// records one segment per node range (see <c>ScalarWorkspace</c>) and sweeps each range on its own.
 /// </summary>
 public sealed class Tape
 {
@@ -26,19 +15,15 @@ public sealed class Tape
     Node[] _nodes = new Node[1024];
     double[] _adjoint = [];
     int _count = 1;
-    readonly List<(int Position, IAdjointKernel Kernel)> _kernels = new();
 
     /// <summary>Number of nodes recorded (including the constant sink).</summary>
     public int Count => _count;
 
     /// <summary>Forgets everything recorded; the arrays are kept for reuse.</summary>
-    public void Clear() { _count = 1; _kernels.Clear(); }
+    public void Clear() => _count = 1;
 
     /// <summary>A new independent variable (a leaf).</summary>
     public Rev Variable(double value) => new(value, Push(0, 0, 0, 0), this);
-
-    /// <summary>Records a hand-written adjoint kernel after its outputs were created.</summary>
-    public void Record(IAdjointKernel kernel) => _kernels.Add((_count, kernel));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal int Push(int a, double da, int b, double db)
@@ -70,6 +55,14 @@ public sealed class Tape
         else Array.Clear(_adjoint, 0, _count);
     }
 
+    /// <summary>Sets the adjoints of nodes [from, to) to zero (growing the adjoint array to the tape).</summary>
+    public void ZeroAdjoints(int from, int to)
+    {
+        CheckRange(from, to);
+        if (_adjoint.Length < _count) Array.Resize(ref _adjoint, Math.Max(_count, _adjoint.Length * 2));
+        Array.Clear(_adjoint, from, to - from);
+    }
+
     public void AddAdjoint(Rev x, double value)
     {
         CheckOwned(x);
@@ -82,25 +75,37 @@ public sealed class Tape
         return x.I == 0 ? 0.0 : _adjoint[x.I];
     }
 
-    /// <summary>Adjoint by node index, for adjoint kernels that keep indices.</summary>
-    public ref double AdjointAt(int index) => ref _adjoint[index];
+    /// <summary>Adjoint of the node with index <paramref name="index"/> (a leaf index kept by the recorder).</summary>
+    public double AdjointOf(int index)
+    {
+        if ((uint)index >= (uint)_count) throw new ArgumentOutOfRangeException(nameof(index), index, $"node index must be in 0..{_count - 1}.");
+        return index == 0 ? 0.0 : _adjoint[index];
+    }
 
     /// <summary>Sweeps the tape backwards, accumulating adjoints into every node's parents.</summary>
     public void Propagate()
     {
         if (_adjoint.Length < _count) throw new InvalidOperationException("Call ZeroAdjoints after recording and before Propagate.");
-        // Kernel k runs once every node recorded after its outputs has been swept; the sweeps between kernels
-        // carry no per-node kernel test.
-        int i = _count - 1;
-        for (int k = _kernels.Count - 1; k >= 0; k--)
-        {
-            int position = _kernels[k].Position;
-            Sweep(i, position);
-            i = Math.Min(i, position - 1);
-            _kernels[k].Kernel.Backward(this);
-        }
-        Sweep(i, 1);
+        Sweep(_count - 1, 1);
         _adjoint[0] = 0.0;
+    }
+
+    /// <summary>
+    /// Sweeps nodes [from, to) backwards. Valid when every node in the range has its parents in the range or at
+    /// the constant sink, as a segment recorded with fresh input leaves does.
+    /// </summary>
+    public void Propagate(int from, int to)
+    {
+        CheckRange(from, to);
+        if (_adjoint.Length < _count) throw new InvalidOperationException("Call ZeroAdjoints after recording and before Propagate.");
+        Sweep(to - 1, Math.Max(from, 1));
+        _adjoint[0] = 0.0;
+    }
+
+    void CheckRange(int from, int to)
+    {
+        if (from < 0 || to < from || to > _count)
+            throw new ArgumentOutOfRangeException(nameof(from), $"node range [{from}, {to}) is not within the tape's {_count} nodes.");
     }
 
     /// <summary>Reverse sweep over the nodes hi, hi − 1, …, lo.</summary>

@@ -21,20 +21,12 @@ public class DifferentiableEnv : Env<double[], double[]>
     readonly Dynamics _dyn;
     readonly Box _actionSpace, _observationSpace;
     readonly double[] _parameters;
-    double[] _state;
+    readonly SegmentTape _tape;
+    readonly double[] _initialState;
     double[] _lastAction;
-    int _t;
     bool _needsReset = true;
-    double _loss;
 
-    // Recording (reverse mode): the same simulation over Rev.
-    readonly Tape _tape = new();
-    Rev[] _stateR = [], _initialR = [], _paramR = [];
-    readonly List<Rev[]> _actionsR = new();
-    Rev _lossR;
-    bool _recorded;
-
-    public DifferentiableEnv(Dynamics dynamics, string? renderMode = null, double[]? parameters = null)
+    public DifferentiableEnv(Dynamics dynamics, string? renderMode = null, double[]? parameters = null, WorkspaceOptions? workspace = null)
     {
         if (renderMode is not null && renderMode != RenderModes.RgbArray)
             throw new ArgumentException($"render mode '{renderMode}' is not supported; use '{RenderModes.RgbArray}' or none.");
@@ -48,7 +40,9 @@ public class DifferentiableEnv : Env<double[], double[]>
         var hi = Enumerable.Repeat(double.PositiveInfinity, o).ToArray();
         lo[^1] = 0; hi[^1] = 1;
         _observationSpace = new Box(lo, hi);
-        _state = new double[dynamics.StateSize];
+        _tape = new SegmentTape(dynamics, workspace);
+        _initialState = new double[dynamics.StateSize];
+        _tape.Reset(_initialState, _parameters, record: false);
         _lastAction = [];
     }
 
@@ -57,11 +51,11 @@ public class DifferentiableEnv : Env<double[], double[]>
     public override Space<double[]> ObservationSpace => _observationSpace;
     public Box ActionBox => _actionSpace;
     /// <summary>Control segments done in this episode.</summary>
-    public int StepIndex => _t;
+    public int StepIndex => _tape.Step;
     /// <summary>A copy of the current simulator state.</summary>
-    public double[] State => (double[])_state.Clone();
+    public double[] State => _tape.State.ToArray();
     /// <summary>Loss accumulated so far in this episode (−return).</summary>
-    public double EpisodeLoss => _loss;
+    public double EpisodeLoss => _tape.Loss;
 
     /// <summary>Record the next episodes for <see cref="Backward"/> (takes effect at the next reset).</summary>
     public bool Recording { get; set; }
@@ -70,20 +64,9 @@ public class DifferentiableEnv : Env<double[], double[]>
     {
         ThrowIfDisposed();
         ResetRandom(seed);
-        _dyn.InitialState(_state, NpRandom);
-        _t = 0; _loss = 0; _lastAction = []; _needsReset = false; _recorded = false;
-        if (Recording)
-        {
-            _tape.Clear();
-            _actionsR.Clear();
-            _stateR = new Rev[_state.Length];
-            for (int i = 0; i < _state.Length; i++) _stateR[i] = _tape.Variable(_state[i]);
-            _initialR = (Rev[])_stateR.Clone();
-            _paramR = new Rev[_parameters.Length];
-            for (int i = 0; i < _parameters.Length; i++) _paramR[i] = _tape.Variable(_parameters[i]);
-            _lossR = Rev.Constant(0);
-            _recorded = true;
-        }
+        _dyn.InitialState(_initialState, NpRandom);
+        _tape.Reset(_initialState, _parameters, Recording);
+        _lastAction = []; _needsReset = false;
         return new(Observe(), new Info { ["step"] = 0 });
     }
 
@@ -92,42 +75,17 @@ public class DifferentiableEnv : Env<double[], double[]>
         ThrowIfDisposed();
         if (_needsReset) throw new InvalidOperationException("Step called before Reset or after the episode ended; call Reset first.");
         _actionSpace.Validate(action, "action");
-        double cost;
-        if (_recorded)
-        {
-            var a = new Rev[action.Length];
-            for (int i = 0; i < a.Length; i++) a[i] = _tape.Variable(action[i]);
-            _actionsR.Add(a);
-            _dyn.Step<Rev>(_stateR, a, _paramR, _t, null);
-            var c = _dyn.StepCost<Rev>(_stateR, a, _t);
-            if (_t == _dyn.Horizon - 1) c += _dyn.TerminalCost<Rev>(_stateR);
-            _lossR += c;
-            for (int i = 0; i < _state.Length; i++) _state[i] = _stateR[i].Value;
-            cost = c.Value;
-        }
-        else
-        {
-            var s = Episode.AsReal(_state.AsSpan());
-            var a = Episode.AsReal(action.AsSpan());
-            _dyn.Step(s, a, Episode.AsReal(_parameters.AsSpan()), _t, null);
-            var c = _dyn.StepCost<Real>(s, a, _t);
-            if (_t == _dyn.Horizon - 1) c += _dyn.TerminalCost<Real>(s);
-            cost = c.Value;
-        }
+        var outcome = _tape.Advance(action);
         _lastAction = (double[])action.Clone();
-        _t++;
-        var info = new Info { ["step"] = _t };
-        if (_dyn.IsDiverged(_state) || !double.IsFinite(cost))
+        var info = new Info { ["step"] = _tape.Step };
+        if (outcome.Diverged)
         {
             _needsReset = true;
-            _loss = double.PositiveInfinity;
             info["diverged"] = true;
             return new(ObserveSafe(), -DivergedPenalty, false, true, info);
         }
-        _loss += cost;
-        bool terminated = _t == _dyn.Horizon;
-        if (terminated) { _needsReset = true; info["loss"] = _loss; }
-        return new(Observe(), -cost, terminated, false, info);
+        if (outcome.Terminated) { _needsReset = true; info["loss"] = _tape.Loss; }
+        return new(Observe(), -outcome.Cost, outcome.Terminated, false, info);
     }
 
     /// <summary>
@@ -136,21 +94,24 @@ public class DifferentiableEnv : Env<double[], double[]>
     /// </summary>
     public EpisodeGradient Backward()
     {
-        if (!_recorded) throw new InvalidOperationException("Nothing recorded: set Recording = true before Reset.");
-        if (_actionsR.Count == 0) throw new InvalidOperationException("No step recorded since the last reset.");
-        if (!double.IsFinite(_loss)) throw new InvalidOperationException("The recorded episode diverged; its loss is +∞ and has no gradient.");
-        _tape.ZeroAdjoints();
-        if (!_lossR.IsConstant) _tape.AddAdjoint(_lossR, 1.0);
-        _tape.Propagate();
-        var actions = _actionsR.Select(a => a.Select(_tape.Adjoint).ToArray()).ToArray();
-        return new EpisodeGradient(_lossR.Value, actions, _paramR.Select(_tape.Adjoint).ToArray(), _initialR.Select(_tape.Adjoint).ToArray());
+        if (!_tape.Recording) throw new InvalidOperationException("Nothing recorded: set Recording = true before Reset.");
+        if (_tape.Step == 0) throw new InvalidOperationException("No step recorded since the last reset.");
+        if (_tape.Diverged) throw new InvalidOperationException("The recorded episode diverged; its loss is +∞ and has no gradient.");
+        int a = _dyn.ActionSize;
+        var flat = new double[_tape.Step * a];
+        var parameters = new double[_parameters.Length];
+        var initial = new double[_dyn.StateSize];
+        _tape.Backward(flat, parameters, initial);
+        var actions = new double[_tape.Step][];
+        for (int t = 0; t < actions.Length; t++) actions[t] = flat.AsSpan(t * a, a).ToArray();
+        return new EpisodeGradient(_tape.Loss, actions, parameters, initial);
     }
 
     double[] Observe()
     {
         var obs = new double[_dyn.ObservationSize + 1];
-        _dyn.Observe(Episode.AsReal((ReadOnlySpan<double>)_state), Episode.AsReal(obs.AsSpan(0, _dyn.ObservationSize)));
-        obs[^1] = (double)_t / _dyn.Horizon;
+        _tape.Workspace.Observe(_tape.State, obs.AsSpan(0, _dyn.ObservationSize));
+        obs[^1] = (double)_tape.Step / _dyn.Horizon;
         return obs;
     }
 
@@ -165,16 +126,12 @@ public class DifferentiableEnv : Env<double[], double[]>
     {
         ThrowIfDisposed();
         if (RenderMode is null) return null;
-        return DrawState(_dyn, _state, _lastAction, $"t = {_t}/{_dyn.Horizon}");
+        return _dyn.RenderState(_tape.State, _lastAction, $"t = {_tape.Step}/{_dyn.Horizon}");
     }
 
     /// <summary>Draws one state with the task's view.</summary>
-    public static Frame DrawState(Dynamics dyn, ReadOnlySpan<double> state, ReadOnlySpan<double> action, string? label = null)
-    {
-        var v = dyn.View;
-        using var canvas = new Canvas(v.Width, v.Height, v.XMin, v.XMax, v.ZMin);
-        dyn.Draw(canvas, state, action);
-        if (label is not null) canvas.Label(label);
-        return canvas.ToFrame();
-    }
+    public static Frame DrawState(Dynamics dyn, ReadOnlySpan<double> state, ReadOnlySpan<double> action, string? label = null) =>
+        dyn.RenderState(state, action, label);
+
+    protected override void Close() => _tape.Dispose();
 }

@@ -12,6 +12,7 @@ public sealed class StepTrace
     public int Every { get; }
     public List<double[]> States { get; } = new();
     public List<double[]> Actions { get; } = new();
+
     public void Record<T>(ReadOnlySpan<T> state, ReadOnlySpan<T> action) where T : struct, IScalar<T>
     {
         var s = new double[state.Length];
@@ -20,15 +21,36 @@ public sealed class StepTrace
         for (int i = 0; i < a.Length; i++) a[i] = action[i].Value;
         States.Add(s); Actions.Add(a);
     }
+
+    public void Record(ReadOnlySpan<double> state, ReadOnlySpan<double> action)
+    {
+        States.Add(state.ToArray()); Actions.Add(action.ToArray());
+    }
+}
+
+/// <summary>How a view's workspace runs: threads of its parallel kernels (results are identical for any value).</summary>
+public sealed record WorkspaceOptions
+{
+    public WorkspaceOptions(int threads = 1)
+    {
+        if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads), threads, "threads must be at least 1.");
+        Threads = threads;
+    }
+
+    public int Threads { get; }
+    public static WorkspaceOptions Default { get; } = new();
 }
 
 /// <summary>
-/// The one simulation code path of a task, written once over the scalar type <typeparamref name="T"/> of
-/// <see cref="IScalar{T}"/>: run with <see cref="Real"/> for loss-only rollouts, <see cref="Dual4"/> for
-/// forward-mode gradients and <see cref="Rev"/> for reverse mode (the step view's recording, the
-/// per-step vector-Jacobian products, high-dimensional parameter views).
-/// An episode is <see cref="Horizon"/> control segments; segment t applies action t (held for the task's
-/// substeps). Loss = Σₜ <see cref="StepCost{T}"/> + <see cref="TerminalCost{T}"/>; reward = −cost.
+/// A task's simulator definition: sizes, bounds, initial state, declared physical parameters and drawing. It is
+/// immutable and shared by every view and thread; the mutable part of a simulation (scratch buffers, stored
+/// frames, a scalar tape) lives in a <see cref="SegmentWorkspace"/> that each view creates for itself with
+/// <see cref="CreateWorkspace"/>. An episode is <see cref="Horizon"/> control segments; segment t applies
+/// action t. Loss = Σₜ cost of segment t + terminal cost; reward = −cost.
+/// <para>Two ways to implement the segments: <see cref="ScalarDynamics"/> (simulation code written once over a
+/// scalar type: doubles, forward-mode duals, or the scalar tape) and the kernel route for large engines: a
+/// direct subclass whose <see cref="CreateWorkspace"/> returns its own <see cref="SegmentWorkspace"/>, with
+/// hand-written <c>Forward</c>/<c>Backward</c> kernels over structure-of-arrays buffers.</para>
 /// </summary>
 public abstract class Dynamics
 {
@@ -41,6 +63,8 @@ public abstract class Dynamics
     /// <summary>Declared physical parameters that gradients are also taken with respect to.</summary>
     public virtual IReadOnlyList<string> ParameterNames => [];
     public virtual double[] DefaultParameters() => [];
+    /// <summary>Bounds of the declared physical parameters (for the <c>view=physical</c> parameter view).</summary>
+    public virtual Box? ParameterBounds => null;
 
     /// <summary>Bounds of one action (may be infinite: the paper's flip and grasp are unconstrained).</summary>
     public abstract Box ActionBounds { get; }
@@ -52,18 +76,11 @@ public abstract class Dynamics
     /// <summary>Writes the initial state; stochastic tasks draw only from <paramref name="rng"/>.</summary>
     public abstract void InitialState(Span<double> state, Random rng);
 
-    /// <summary>Advances <paramref name="state"/> in place through control segment <paramref name="t"/>.</summary>
-    public abstract void Step<T>(Span<T> state, ReadOnlySpan<T> action, ReadOnlySpan<T> parameters, int t, StepTrace? trace)
-        where T : struct, IScalar<T>;
+    /// <summary>A new workspace for one view (one thread).</summary>
+    public abstract SegmentWorkspace CreateWorkspace(WorkspaceOptions? options = null);
 
-    /// <summary>Running cost after segment t (state is the state after the segment).</summary>
-    public virtual T StepCost<T>(ReadOnlySpan<T> state, ReadOnlySpan<T> action, int t) where T : struct, IScalar<T> => T.Constant(0);
-    /// <summary>Cost of the final state.</summary>
-    public virtual T TerminalCost<T>(ReadOnlySpan<T> state) where T : struct, IScalar<T> => T.Constant(0);
-
-    /// <summary>Observation of a state (default: the state itself). The env appends the time fraction t/H.</summary>
-    public virtual void Observe<T>(ReadOnlySpan<T> state, Span<T> observation) where T : struct, IScalar<T>
-        => state.CopyTo(observation);
+    /// <summary>Segments between two stored states of a recorded episode (1 = store every segment's state).</summary>
+    public virtual int CheckpointEvery => 1;
 
     /// <summary>True when the state has left the range the simulator is valid in (default: non-finite).</summary>
     public virtual bool IsDiverged(ReadOnlySpan<double> state)
@@ -78,6 +95,16 @@ public abstract class Dynamics
 
     /// <summary>Canvas for this task's frames: pixel size and world window (xMin, xMax, zMin).</summary>
     public virtual (int Width, int Height, double XMin, double XMax, double ZMin) View => (320, 240, -1, 1, -0.2);
+
+    /// <summary>One frame of a state; by default a side view drawn by <see cref="Draw"/>. 3-D engines override it.</summary>
+    public virtual Frame RenderState(ReadOnlySpan<double> state, ReadOnlySpan<double> action, string? label = null)
+    {
+        var v = View;
+        using var canvas = new Canvas(v.Width, v.Height, v.XMin, v.XMax, v.ZMin);
+        Draw(canvas, state, action);
+        if (label is not null) canvas.Label(label);
+        return canvas.ToFrame();
+    }
 
     /// <summary>Substeps between two recorded states in filmstrips.</summary>
     public virtual int TraceEvery => 1;

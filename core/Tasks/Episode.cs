@@ -3,31 +3,9 @@ using ContactOpt.Autodiff;
 
 namespace ContactOpt.Tasks;
 
-/// <summary>The rollout of a whole episode over the scalar type T; shared by every view of a task.</summary>
+/// <summary>Helpers shared by every view of a task.</summary>
 public static class Episode
 {
-    /// <summary>
-    /// Runs <paramref name="dynamics"/> from <paramref name="state"/> (modified in place) through every segment
-    /// with the actions in <paramref name="controls"/> (Horizon × ActionSize) and returns the loss; +∞ when the
-    /// simulation diverges.
-    /// </summary>
-    public static T Rollout<T>(Dynamics dynamics, Span<T> state, ReadOnlySpan<T> controls, ReadOnlySpan<T> parameters, StepTrace? trace = null)
-        where T : struct, IScalar<T>
-    {
-        int a = dynamics.ActionSize;
-        T loss = T.Constant(0);
-        Span<double> values = state.Length <= 256 ? stackalloc double[state.Length] : new double[state.Length];
-        for (int t = 0; t < dynamics.Horizon; t++)
-        {
-            var action = controls.Slice(t * a, a);
-            dynamics.Step(state, action, parameters, t, trace);
-            for (int i = 0; i < state.Length; i++) values[i] = state[i].Value;
-            if (dynamics.IsDiverged(values)) return T.Constant(double.PositiveInfinity);
-            loss += dynamics.StepCost<T>(state, action, t);
-        }
-        return loss + dynamics.TerminalCost<T>(state);
-    }
-
     /// <summary>Copies doubles into constants of T.</summary>
     public static void Lift<T>(ReadOnlySpan<double> source, Span<T> target) where T : struct, IScalar<T>
     {
@@ -36,6 +14,22 @@ public static class Episode
 
     public static Span<Real> AsReal(Span<double> x) => MemoryMarshal.Cast<double, Real>(x);
     public static ReadOnlySpan<Real> AsReal(ReadOnlySpan<double> x) => MemoryMarshal.Cast<double, Real>(x);
+
+    /// <summary>
+    /// The loss of one open-loop episode with <paramref name="controls"/> (Horizon × ActionSize) from
+    /// <paramref name="initialState"/>, run through <paramref name="tape"/> without recording; +∞ when it diverges.
+    /// <paramref name="finalState"/> (optional) receives the last state reached.
+    /// </summary>
+    public static double Rollout(SegmentTape tape, ReadOnlySpan<double> initialState, ReadOnlySpan<double> controls,
+        ReadOnlySpan<double> parameters, bool record = false, StepTrace? trace = null)
+    {
+        var dyn = tape.Dynamics;
+        int a = dyn.ActionSize;
+        tape.Reset(initialState, parameters, record);
+        for (int t = 0; t < dyn.Horizon; t++)
+            if (tape.Advance(controls.Slice(t * a, a), trace).Diverged) break;
+        return tape.Loss;
+    }
 
     /// <summary>Throws an <see cref="ArgumentException"/> naming the problem when x has the wrong length or a non-finite entry.</summary>
     public static void Validate(ReadOnlySpan<double> x, int expected, string what)

@@ -1,64 +1,51 @@
-using ContactOpt.Autodiff;
-
 namespace ContactOpt.Tasks;
 
 /// <summary>
 /// One control segment as a differentiable function (state, action, parameters) → (next state, cost), with
-/// its vector-Jacobian product. This is what a TorchSharp policy trained through the simulator calls per step.
-/// The cost of segment t includes the terminal cost when t is the last segment. Single-threaded.
+/// its vector-Jacobian product: the segment tape's forward and backward step, one segment at a time. This is
+/// what a TorchSharp policy trained through the simulator calls per step. The cost of segment t includes the
+/// terminal cost when t is the last segment. Single-threaded.
 /// </summary>
-public sealed class StepFunction
+public sealed class StepFunction : IDisposable
 {
     readonly Dynamics _dyn;
-    readonly Tape _tape = new();
-    readonly Rev[] _s, _a, _p;
+    readonly SegmentWorkspace _ws;
+    readonly double[] _next;
 
-    public StepFunction(Dynamics dynamics)
+    public StepFunction(Dynamics dynamics, WorkspaceOptions? workspace = null)
     {
-        _dyn = dynamics;
-        _s = new Rev[dynamics.StateSize]; _a = new Rev[dynamics.ActionSize]; _p = new Rev[dynamics.ParameterNames.Count];
+        _dyn = dynamics ?? throw new ArgumentNullException(nameof(dynamics));
+        _ws = dynamics.CreateWorkspace(workspace);
+        _next = new double[dynamics.StateSize];
     }
 
     public Dynamics Dynamics => _dyn;
+    /// <summary>The workspace (observation and its adjoint are there too).</summary>
+    public SegmentWorkspace Workspace => _ws;
 
     /// <summary>next ← step(state, action); returns the segment's cost.</summary>
     public double Forward(ReadOnlySpan<double> state, ReadOnlySpan<double> action, ReadOnlySpan<double> parameters, int t, Span<double> next)
     {
         Check(state, action, parameters, t);
-        state.CopyTo(next);
-        var s = Episode.AsReal(next);
-        var a = Episode.AsReal(action);
-        _dyn.Step(s, a, Episode.AsReal(parameters), t, null);
-        var c = _dyn.StepCost<Real>(s, a, t);
-        if (t == _dyn.Horizon - 1) c += _dyn.TerminalCost<Real>(s);
-        return c.Value;
+        if (next.Length != _dyn.StateSize) throw new ArgumentException($"next has length {next.Length}, expected {_dyn.StateSize}.", nameof(next));
+        return _ws.Forward(t, state, action, parameters, next);
     }
 
     /// <summary>
-    /// Given ∂L/∂next and ∂L/∂cost, accumulates ∂L/∂state, ∂L/∂action and ∂L/∂parameters (overwritten).
+    /// Given ∂L/∂next and ∂L/∂cost, writes ∂L/∂state, ∂L/∂action and ∂L/∂parameters (overwritten).
     /// </summary>
     public void Vjp(ReadOnlySpan<double> state, ReadOnlySpan<double> action, ReadOnlySpan<double> parameters, int t,
         ReadOnlySpan<double> nextAdjoint, double costAdjoint,
         Span<double> stateAdjoint, Span<double> actionAdjoint, Span<double> parameterAdjoint)
     {
         Check(state, action, parameters, t);
-        if (nextAdjoint.Length != _s.Length || stateAdjoint.Length != _s.Length || actionAdjoint.Length != _a.Length || parameterAdjoint.Length != _p.Length)
+        int n = _dyn.StateSize;
+        if (nextAdjoint.Length != n || stateAdjoint.Length != n || actionAdjoint.Length != _dyn.ActionSize || parameterAdjoint.Length != _dyn.ParameterNames.Count)
             throw new ArgumentException("adjoint buffers do not match the state, action and parameter sizes.");
-        _tape.Clear();
-        for (int i = 0; i < _s.Length; i++) _s[i] = _tape.Variable(state[i]);
-        for (int i = 0; i < _a.Length; i++) _a[i] = _tape.Variable(action[i]);
-        for (int i = 0; i < _p.Length; i++) _p[i] = _tape.Variable(parameters[i]);
-        var s0 = (Rev[])_s.Clone(); var a0 = (Rev[])_a.Clone(); var p0 = (Rev[])_p.Clone();
-        _dyn.Step<Rev>(_s, _a, _p, t, null);
-        var c = _dyn.StepCost<Rev>(_s, _a, t);
-        if (t == _dyn.Horizon - 1) c += _dyn.TerminalCost<Rev>(_s);
-        _tape.ZeroAdjoints();
-        for (int i = 0; i < _s.Length; i++) if (!_s[i].IsConstant) _tape.AddAdjoint(_s[i], nextAdjoint[i]);
-        if (!c.IsConstant) _tape.AddAdjoint(c, costAdjoint);
-        _tape.Propagate();
-        for (int i = 0; i < s0.Length; i++) stateAdjoint[i] = _tape.Adjoint(s0[i]);
-        for (int i = 0; i < a0.Length; i++) actionAdjoint[i] = _tape.Adjoint(a0[i]);
-        for (int i = 0; i < p0.Length; i++) parameterAdjoint[i] = _tape.Adjoint(p0[i]);
+        // Record the segment (the scalar route keeps its nodes, so the backward step does not run it again).
+        _ws.BeginEpisode();
+        _ws.Forward(t, state, action, parameters, _next, record: true);
+        _ws.Backward(t, state, action, parameters, _next, nextAdjoint, costAdjoint, stateAdjoint, actionAdjoint, parameterAdjoint);
     }
 
     void Check(ReadOnlySpan<double> state, ReadOnlySpan<double> action, ReadOnlySpan<double> parameters, int t)
@@ -68,4 +55,6 @@ public sealed class StepFunction
         Episode.Validate(parameters, _dyn.ParameterNames.Count, "parameters");
         if ((uint)t >= (uint)_dyn.Horizon) throw new ArgumentOutOfRangeException(nameof(t), t, $"segment index must be in 0..{_dyn.Horizon - 1}.");
     }
+
+    public void Dispose() => _ws.Dispose();
 }

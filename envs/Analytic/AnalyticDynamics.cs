@@ -10,7 +10,7 @@ namespace ContactOpt.Envs.Analytic;
 /// over the scalar type, so loss-only rollouts use plain doubles and gradients come exactly from the project's
 /// automatic differentiation (forward mode for d ≤ 4, reverse mode above).
 /// </summary>
-public abstract class AnalyticDynamics : Dynamics
+public abstract class AnalyticDynamics : ScalarDynamics
 {
     readonly Box _box;
     readonly double[] _guess;

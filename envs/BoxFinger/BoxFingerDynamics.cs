@@ -24,7 +24,7 @@ public enum CornerVelocity
 /// Declared physical parameters: box mass, dynamic friction μ_d and contact stiffness k_c (the contact
 /// damping 2√(m_b·k_c) and the box inertia m_b·s²/6 follow from them, as in the code).
 /// </summary>
-public abstract class BoxFingerDynamics : Dynamics
+public abstract class BoxFingerDynamics : ScalarDynamics
 {
     // Constants of the reference code.
     public const double Dt = 1e-3;

@@ -17,7 +17,7 @@ namespace ContactOpt.Envs.Pendulum;
 /// State: (θ, θ̇, θ_prev, θ̇_prev), the last two being the state the previous torque was applied in.
 /// Declared physical parameters: mass and length (gradients are also taken with respect to them).
 /// </summary>
-public sealed class PendulumDynamics : Dynamics
+public sealed class PendulumDynamics : ScalarDynamics
 {
     public const double MaxSpeed = 8.0, MaxTorque = 2.0, Dt = 0.05, DefaultGravity = 10.0, DefaultMass = 1.0, DefaultLength = 1.0;
     public const int EpisodeSteps = 200;

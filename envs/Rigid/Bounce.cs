@@ -59,7 +59,7 @@ public sealed record BounceScene
 /// (<see cref="BounceContact"/>). State (x, y, z, ẋ, ẏ, ż); the action replaces the velocity at the start, so the
 /// initial height is the state's z and ∂L/∂(initial state) includes ∂L/∂(initial height).
 /// </summary>
-public sealed class BounceDynamics : Dynamics
+public sealed class BounceDynamics : ScalarDynamics
 {
     readonly BounceScene _s;
     readonly int _substeps;

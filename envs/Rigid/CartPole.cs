@@ -86,7 +86,7 @@ public sealed record CartPoleModel
 /// </para>
 /// State: (x, φ₁..φₙ, ẋ, φ̇₁..φ̇ₙ). Loss: the distance from the final tip of the chain to the target.
 /// </summary>
-public sealed class CartPoleDynamics : Dynamics
+public sealed class CartPoleDynamics : ScalarDynamics
 {
     public const int MaxLinks = 3;
 

@@ -73,7 +73,7 @@ public sealed record PinballModel
 /// flat where the ball misses every paddle.
 /// State (x, z, ẋ, ż); one step = the whole episode with the paddle angles as the action.
 /// </summary>
-public sealed class PinballDynamics : Dynamics
+public sealed class PinballDynamics : ScalarDynamics
 {
     public const int MaxColliders = 16;
     public const int MaxEventsPerSubstep = 8;

@@ -128,7 +128,7 @@ public class BounceTests
         {
             var task = Util.Task($"bounce:contact={c}");
             var s = task.CreateObjective().InitialState.ToArray();
-            Util.StepReal(task.Dynamics, s, [6, 0, 0]);
+            Util.StepReal((ScalarDynamics)task.Dynamics, s, [6, 0, 0]);
             Assert.That(s[0], Is.LessThan(1.75), $"{c}: the ball cannot pass the wall's face");
             Assert.That(s[3], Is.LessThan(0), $"{c}: moving back after the wall");
         }

@@ -27,7 +27,7 @@ static class Util
     }
 
     /// <summary>Runs one segment of a dynamics on doubles.</summary>
-    public static void StepReal(Dynamics d, double[] state, double[] action, double[]? parameters = null, int t = 0) =>
+    public static void StepReal(ScalarDynamics d, double[] state, double[] action, double[]? parameters = null, int t = 0) =>
         d.Step(Episode.AsReal(state.AsSpan()), Episode.AsReal((ReadOnlySpan<double>)action),
             Episode.AsReal((ReadOnlySpan<double>)(parameters ?? d.DefaultParameters())), t, null);
 }

@@ -51,39 +51,6 @@ public class AutodiffTests
         Assert.That(Scalar.Sign(a), Is.EqualTo(1));
     }
 
-    /// <summary>y = A·x as a hand-written kernel with its adjoint xbar += Aᵀ·ybar.</summary>
-    sealed class MatVec(double[,] a, Rev[] x, Rev[] y) : IAdjointKernel
-    {
-        public void Backward(Tape tape)
-        {
-            for (int i = 0; i < y.Length; i++)
-            {
-                double yb = tape.Adjoint(y[i]);
-                for (int j = 0; j < x.Length; j++) tape.AddAdjoint(x[j], a[i, j] * yb);
-            }
-        }
-    }
-
-    [Test]
-    public void CustomAdjointKernelsComposeWithScalarNodes()
-    {
-        var tape = new Tape();
-        double[,] A = { { 1, 2 }, { -3, 0.5 } };
-        var u = tape.Variable(0.7); var v = tape.Variable(-1.2);
-        Rev[] x = [u * v, Rev.Sin(u)];                                   // scalar nodes before the kernel
-        var y = new Rev[2];
-        for (int i = 0; i < 2; i++) y[i] = tape.Variable(A[i, 0] * x[0].Value + A[i, 1] * x[1].Value);
-        tape.Record(new MatVec(A, x, y));
-        var loss = y[0] * y[0] + 3.0 * y[1];                             // scalar nodes after the kernel
-        var g = new double[2];
-        tape.Gradient(loss, [u, v], g);
-
-        static double L(double u, double v) { double x0 = u * v, x1 = Math.Sin(u); double y0 = x0 + 2 * x1, y1 = -3 * x0 + 0.5 * x1; return y0 * y0 + 3 * y1; }
-        const double h = 1e-6;
-        Assert.That(g[0], Is.EqualTo((L(0.7 + h, -1.2) - L(0.7 - h, -1.2)) / (2 * h)).Within(1e-7));
-        Assert.That(g[1], Is.EqualTo((L(0.7, -1.2 + h) - L(0.7, -1.2 - h)) / (2 * h)).Within(1e-7));
-    }
-
     [Test]
     public void MixingTapesIsAnError()
     {

@@ -74,11 +74,8 @@ public class GradientTests
 
         var dyn = task.Dynamics;
         var p0 = dyn.DefaultParameters();
-        double LossWith(double[] p, double[] s0)
-        {
-            var state = (double[])s0.Clone();
-            return Episode.Rollout<Autodiff.Real>(dyn, Episode.AsReal(state.AsSpan()), Episode.AsReal(x.AsSpan()), Episode.AsReal(p.AsSpan())).Value;
-        }
+        using var tape = new SegmentTape(dyn);
+        double LossWith(double[] p, double[] s0) => Episode.Rollout(tape, s0, x, p);
         var s0 = new double[dyn.StateSize];
         dyn.InitialState(s0, Rng.Create(0));
         for (int i = 0; i < p0.Length; i++)
