@@ -2,6 +2,7 @@ using ContactOpt.Envs.Analytic;
 using ContactOpt.Envs.BoxFinger;
 using ContactOpt.Envs.Rigid;
 using ContactOpt.Envs.Pendulum;
+using ContactOpt.Envs.SpringChain;
 using ContactOpt.Tasks;
 
 namespace ContactOpt.Envs;
@@ -20,6 +21,7 @@ public static class BuiltinTasks
         yield return BounceTasks.Spec;
         foreach (var spec in AnalyticTasks.Specs()) yield return spec;
         yield return PendulumDynamics.Spec;
+        yield return ChainTask.Spec;
     }
 
     /// <summary>A new registry holding every built-in task; add your own with <see cref="TaskRegistry.Add"/>.</summary>

@@ -73,6 +73,8 @@ public abstract class BoxFingerDynamics : ScalarDynamics
     public override int Horizon => 1;
     public override IReadOnlyList<string> ParameterNames => ["box_mass", "friction", "contact_stiffness"];
     public override double[] DefaultParameters() => [DefaultBoxMass, DefaultFriction, DefaultContactStiffness];
+    /// <summary>Box mass 0.5–2 kg, friction coefficient 0.2–1.2, contact stiffness 500–2000 N/m (around Dawson's values).</summary>
+    public override Box? ParameterBounds { get; } = new([0.5, 0.2, 500.0], [2.0, 1.2, 2000.0]);
     public override Box ActionBounds => _bounds;
     public override Box ActionSamplingBox => _sampling;
     public override void InitialState(Span<double> state, Random rng) => _initial.CopyTo(state);

@@ -41,6 +41,8 @@ public sealed class PendulumDynamics : ScalarDynamics
     public override int ObservationSize => 3;
     public override IReadOnlyList<string> ParameterNames => ["mass", "length"];
     public override double[] DefaultParameters() => [DefaultMass, DefaultLength];
+    /// <summary>Mass 0.5–2 kg and length 0.5–2 m around Pendulum-v1's 1 and 1.</summary>
+    public override Box? ParameterBounds { get; } = new([0.5, 0.5], [2.0, 2.0]);
     public override Box ActionBounds => Torque;
     public override Box ActionSamplingBox => Torque;
     public override void InitialGuess(int t, Span<double> action) => action[0] = 0.0;

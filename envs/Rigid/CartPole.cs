@@ -143,6 +143,8 @@ public sealed class CartPoleDynamics : ScalarDynamics
     public override int ObservationSize => 2 + 3 * _n + 2;
     public override IReadOnlyList<string> ParameterNames => ["joint_damping"];
     public override double[] DefaultParameters() => [0.0];
+    /// <summary>Joint damping in [0, 1] N·m·s/rad (the task runs undamped by default).</summary>
+    public override Box? ParameterBounds { get; } = new([0.0], [1.0]);
     public override Box ActionBounds => _bounds;
     public override Box ActionSamplingBox => _bounds;
     public override void InitialGuess(int t, Span<double> action) => action.Clear();

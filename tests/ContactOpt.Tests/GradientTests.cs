@@ -8,6 +8,10 @@ public class GradientTests
 {
     static readonly TaskRegistry Registry = BuiltinTasks.CreateRegistry();
     static IEnumerable<string> AllTasks() => Registry.All.Select(s => s.Name);
+    /// <summary>Every task that declares bounded physical parameters, in its physical-parameter view.</summary>
+    static IEnumerable<string> PhysicalViews() => Registry.All
+        .Where(s => Registry.Create(s.Name).Dynamics.ParameterBounds is not null)
+        .Select(s => s.Name + ":" + TaskRegistry.ViewOption + "=physical");
 
     [TestCaseSource(nameof(AllTasks))]
     public void ParameterViewGradientMatchesFiniteDifferencesAtRandomSmoothPoints(string name)
@@ -17,6 +21,17 @@ public class GradientTests
         var report = GradientCheck.Run(f, points: 40, seed: 2024, maxCoordinates: 12);
         var smooth = report.Points.Where(p => p.Smooth).ToList();
         Assert.That(smooth.Count, Is.GreaterThanOrEqualTo(20), "too few smooth points to check");
+        foreach (var p in smooth)
+            Assert.That(p.RelativeError, Is.LessThan(1e-5), $"at x = [{string.Join(", ", p.X)}]: automatic [{string.Join(", ", p.Automatic)}] vs FD [{string.Join(", ", p.FiniteDifference)}]");
+    }
+
+    [TestCaseSource(nameof(PhysicalViews))]
+    public void PhysicalParameterViewGradientMatchesFiniteDifferences(string name)
+    {
+        using var f = Registry.Create(name).CreateObjective();
+        var report = GradientCheck.Run(f, points: 6, seed: 77);
+        var smooth = report.Points.Where(p => p.Smooth).ToList();
+        Assert.That(smooth.Count, Is.GreaterThanOrEqualTo(3), "too few smooth points to check");
         foreach (var p in smooth)
             Assert.That(p.RelativeError, Is.LessThan(1e-5), $"at x = [{string.Join(", ", p.X)}]: automatic [{string.Join(", ", p.Automatic)}] vs FD [{string.Join(", ", p.FiniteDifference)}]");
     }
