@@ -99,7 +99,7 @@ public sealed class ReportBuilder(ResultStore store, TaskRegistry tasks)
                                    .OrderBy(r => r.BestLoss).FirstOrDefault();
                     if (best is null || !double.IsFinite(best.BestLoss)) continue;
                     var file = $"{slug}-{Slug(agent)}-film.png";
-                    ti.RenderEpisode(best.BestParameters, frames: 6).SavePng(Path.Combine(directory, file));
+                    ContactOpt.Rendering.FrameImages.SavePng(ti.RenderEpisode(best.BestParameters, frames: 6), Path.Combine(directory, file));
                     sb.AppendLine($"**{agent}** (seed {best.Seed}, loss {F(best.BestLoss)}, x = [{string.Join(", ", best.BestParameters.Take(8).Select(v => v.ToString("G4", Ci)))}{(best.BestParameters.Length > 8 ? ", …" : "")}])");
                     sb.AppendLine();
                     sb.AppendLine($"![{agent}]({file})");

@@ -1,3 +1,4 @@
+using ContactOpt.Rendering;
 namespace ContactOpt.Cli.Commands;
 
 /// <summary><c>contactopt render &lt;task&gt; [--params ...] [--frames N] --out FILE.png</c></summary>

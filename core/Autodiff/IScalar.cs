@@ -52,7 +52,6 @@ public static class Scalar
     public static double Sign<T>(T x) where T : struct, IScalar<T> => Sign(x.Value);
     /// <summary>sign(v) with sign(0) = 0 and sign(NaN) = 0 (Math.Sign throws on NaN, which a diverging simulation produces).</summary>
     public static double Sign(double v) => v > 0 ? 1.0 : v < 0 ? -1.0 : 0.0;
-    public static T Square<T>(T x) where T : struct, IScalar<T> => x * x;
     public static T Clamp<T>(T x, double lo, double hi) where T : struct, IScalar<T> =>
         x.Value < lo ? T.Constant(lo) : x.Value > hi ? T.Constant(hi) : x;
     /// <summary>Euclidean norm of a 2-vector.</summary>

@@ -3,14 +3,6 @@ using MathNet.Numerics.Random;
 
 namespace ContactOpt;
 
-/// <summary>Creates the project's seeded generators (xoshiro256**, not thread-safe, one per owner).</summary>
-public static class Rng
-{
-    public static Random Create(int seed) => new Xoshiro256StarStar(seed, threadSafe: false);
-    /// <summary>A seed for a child generator, drawn from a parent generator.</summary>
-    public static int Derive(Random parent) => parent.Next();
-}
-
 /// <summary>A Gymnasium-style space with its own seeded generator.</summary>
 public abstract class Space<T>
 {

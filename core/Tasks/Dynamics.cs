@@ -89,21 +89,16 @@ public abstract class Dynamics
         return false;
     }
 
-    /// <summary>Draws a state (side view). <paramref name="action"/> may be empty before the first step.</summary>
-    public virtual void Draw(Canvas canvas, ReadOnlySpan<double> state, ReadOnlySpan<double> action) =>
-        canvas.Label("(no rendering for this task)");
-
-    /// <summary>Canvas for this task's frames: pixel size and world window (xMin, xMax, zMin).</summary>
-    public virtual (int Width, int Height, double XMin, double XMax, double ZMin) View => (320, 240, -1, 1, -0.2);
-
-    /// <summary>One frame of a state; by default a side view drawn by <see cref="Draw"/>. 3-D engines override it.</summary>
+    /// <summary>
+    /// One RGB frame of a state (the step view's <c>Render()</c>, filmstrips). The default is a blank grey frame;
+    /// side-view tasks draw with the rendering project's <c>Canvas</c>, 3-D engines rasterise their own.
+    /// </summary>
     public virtual Frame RenderState(ReadOnlySpan<double> state, ReadOnlySpan<double> action, string? label = null)
     {
-        var v = View;
-        using var canvas = new Canvas(v.Width, v.Height, v.XMin, v.XMax, v.ZMin);
-        Draw(canvas, state, action);
-        if (label is not null) canvas.Label(label);
-        return canvas.ToFrame();
+        const int w = 320, h = 240;
+        var rgb = new byte[w * h * 3];
+        Array.Fill(rgb, (byte)200);
+        return new Frame(w, h, rgb);
     }
 
     /// <summary>Substeps between two recorded states in filmstrips.</summary>

@@ -1,3 +1,4 @@
+using ContactOpt.Rendering;
 using System.Globalization;
 using ContactOpt.Autodiff;
 using ContactOpt.Tasks;
@@ -10,8 +11,13 @@ namespace ContactOpt.Envs.Analytic;
 /// over the scalar type, so loss-only rollouts use plain doubles and gradients come exactly from the project's
 /// automatic differentiation (forward mode for d ≤ 4, reverse mode above).
 /// </summary>
-public abstract class AnalyticDynamics : ScalarDynamics
+public abstract class AnalyticDynamics : ScalarDynamics, ISideView
 {
+    public override Frame RenderState(ReadOnlySpan<double> state, ReadOnlySpan<double> action, string? label = null) =>
+        SideView.Render(this, state, action, label);
+
+    public (int Width, int Height, double XMin, double XMax, double ZMin) View => (320, 240, -1, 1, -0.2);
+
     readonly Box _box;
     readonly double[] _guess;
 
@@ -53,6 +59,6 @@ public abstract class AnalyticDynamics : ScalarDynamics
     /// <summary>The test function.</summary>
     public abstract T F<T>(ReadOnlySpan<T> x) where T : struct, IScalar<T>;
 
-    public override void Draw(Rendering.Canvas canvas, ReadOnlySpan<double> state, ReadOnlySpan<double> action) =>
+    public void Draw(Canvas canvas, ReadOnlySpan<double> state, ReadOnlySpan<double> action) =>
         canvas.Label($"x = ({string.Join(", ", state.ToArray().Take(4).Select(v => v.ToString("G4", CultureInfo.InvariantCulture)))}{(state.Length > 4 ? ", …" : "")})");
 }

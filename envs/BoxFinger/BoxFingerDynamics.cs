@@ -2,7 +2,6 @@ using System.Runtime.CompilerServices;
 using ContactOpt.Autodiff;
 using ContactOpt.Rendering;
 using ContactOpt.Tasks;
-using SkiaSharp;
 
 namespace ContactOpt.Envs.BoxFinger;
 
@@ -24,8 +23,11 @@ public enum CornerVelocity
 /// Declared physical parameters: box mass, dynamic friction μ_d and contact stiffness k_c (the contact
 /// damping 2√(m_b·k_c) and the box inertia m_b·s²/6 follow from them, as in the code).
 /// </summary>
-public abstract class BoxFingerDynamics : ScalarDynamics
+public abstract class BoxFingerDynamics : ScalarDynamics, ISideView
 {
+    public override Frame RenderState(ReadOnlySpan<double> state, ReadOnlySpan<double> action, string? label = null) =>
+        SideView.Render(this, state, action, label);
+
     // Constants of the reference code.
     public const double Dt = 1e-3;
     public const double HalfSide = 0.25;
@@ -242,19 +244,19 @@ public abstract class BoxFingerDynamics : ScalarDynamics
         tau += dx * (-fz) - dz * (-fx);
     }
 
-    public override (int Width, int Height, double XMin, double XMax, double ZMin) View => (360, 270, -1.6, 1.1, -0.15);
+    public virtual (int Width, int Height, double XMin, double XMax, double ZMin) View => (360, 270, -1.6, 1.1, -0.15);
 
-    public override void Draw(Canvas canvas, ReadOnlySpan<double> state, ReadOnlySpan<double> action)
+    public void Draw(Canvas canvas, ReadOnlySpan<double> state, ReadOnlySpan<double> action)
     {
         canvas.Ground();
-        canvas.RotatedBox(state[0], state[1], HalfSide, HalfSide, state[2], new SKColor(90, 140, 220), new SKColor(30, 60, 120));
+        canvas.RotatedBox(state[0], state[1], HalfSide, HalfSide, state[2], new Rgb(90, 140, 220), new Rgb(30, 60, 120));
         // A mark on the box's initial top face shows the rotation.
         double c = Math.Cos(state[2]), s = Math.Sin(state[2]);
-        canvas.Line(state[0], state[1], state[0] - s * HalfSide, state[1] + c * HalfSide, new SKColor(30, 60, 120), 2);
+        canvas.Line(state[0], state[1], state[0] - s * HalfSide, state[1] + c * HalfSide, new Rgb(30, 60, 120), 2);
         for (int i = 0; i < _fingers; i++)
         {
-            if (action.Length >= 2 * i + 2) canvas.Cross(action[2 * i], action[2 * i + 1], new SKColor(200, 60, 60));
-            canvas.Disc(state[6 + 4 * i], state[7 + 4 * i], 0.025, new SKColor(220, 40, 40));
+            if (action.Length >= 2 * i + 2) canvas.Cross(action[2 * i], action[2 * i + 1], new Rgb(200, 60, 60));
+            canvas.Disc(state[6 + 4 * i], state[7 + 4 * i], 0.025, new Rgb(220, 40, 40));
         }
     }
 }

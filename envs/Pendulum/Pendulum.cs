@@ -1,7 +1,6 @@
 using ContactOpt.Autodiff;
 using ContactOpt.Rendering;
 using ContactOpt.Tasks;
-using SkiaSharp;
 
 namespace ContactOpt.Envs.Pendulum;
 
@@ -17,8 +16,11 @@ namespace ContactOpt.Envs.Pendulum;
 /// State: (θ, θ̇, θ_prev, θ̇_prev), the last two being the state the previous torque was applied in.
 /// Declared physical parameters: mass and length (gradients are also taken with respect to them).
 /// </summary>
-public sealed class PendulumDynamics : ScalarDynamics
+public sealed class PendulumDynamics : ScalarDynamics, ISideView
 {
+    public override Frame RenderState(ReadOnlySpan<double> state, ReadOnlySpan<double> action, string? label = null) =>
+        SideView.Render(this, state, action, label);
+
     public const double MaxSpeed = 8.0, MaxTorque = 2.0, Dt = 0.05, DefaultGravity = 10.0, DefaultMass = 1.0, DefaultLength = 1.0;
     public const int EpisodeSteps = 200;
 
@@ -88,18 +90,18 @@ public sealed class PendulumDynamics : ScalarDynamics
         observation[2] = state[1];
     }
 
-    public override (int Width, int Height, double XMin, double XMax, double ZMin) View => (240, 240, -1.3, 1.3, -1.3);
+    public (int Width, int Height, double XMin, double XMax, double ZMin) View => (240, 240, -1.3, 1.3, -1.3);
 
-    public override void Draw(Canvas canvas, ReadOnlySpan<double> state, ReadOnlySpan<double> action)
+    public void Draw(Canvas canvas, ReadOnlySpan<double> state, ReadOnlySpan<double> action)
     {
         double x = Math.Sin(state[0]) * DefaultLength, z = Math.Cos(state[0]) * DefaultLength;
-        canvas.Line(0, 0, x, z, new SKColor(200, 80, 60), 8);
-        canvas.Disc(0, 0, 0.05, new SKColor(40, 40, 40));
+        canvas.Line(0, 0, x, z, new Rgb(200, 80, 60), 8);
+        canvas.Disc(0, 0, 0.05, new Rgb(40, 40, 40));
         if (action.Length == 1)
         {
             // Torque as a horizontal bar at the pivot (right = positive, anticlockwise).
             double u = Math.Clamp(action[0], -MaxTorque, MaxTorque) / MaxTorque;
-            canvas.Line(0, -0.15, 0.5 * u, -0.15, new SKColor(60, 120, 200), 4);
+            canvas.Line(0, -0.15, 0.5 * u, -0.15, new Rgb(60, 120, 200), 4);
         }
     }
 

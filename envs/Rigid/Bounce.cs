@@ -3,7 +3,6 @@ using System.Runtime.CompilerServices;
 using ContactOpt.Autodiff;
 using ContactOpt.Rendering;
 using ContactOpt.Tasks;
-using SkiaSharp;
 
 namespace ContactOpt.Envs.Rigid;
 
@@ -59,8 +58,11 @@ public sealed record BounceScene
 /// (<see cref="BounceContact"/>). State (x, y, z, ẋ, ẏ, ż); the action replaces the velocity at the start, so the
 /// initial height is the state's z and ∂L/∂(initial state) includes ∂L/∂(initial height).
 /// </summary>
-public sealed class BounceDynamics : ScalarDynamics
+public sealed class BounceDynamics : ScalarDynamics, ISideView
 {
+    public override Frame RenderState(ReadOnlySpan<double> state, ReadOnlySpan<double> action, string? label = null) =>
+        SideView.Render(this, state, action, label);
+
     readonly BounceScene _s;
     readonly int _substeps;
     readonly Box _bounds;
@@ -293,19 +295,19 @@ public sealed class BounceDynamics : ScalarDynamics
         return T.Sqrt(dx * dx + dy * dy + dz * dz);
     }
 
-    public override (int Width, int Height, double XMin, double XMax, double ZMin) View => (300, 200, -4.0, 2.5, -0.3);
+    public (int Width, int Height, double XMin, double XMax, double ZMin) View => (300, 200, -4.0, 2.5, -0.3);
 
-    public override void Draw(Canvas canvas, ReadOnlySpan<double> state, ReadOnlySpan<double> action)
+    public void Draw(Canvas canvas, ReadOnlySpan<double> state, ReadOnlySpan<double> action)
     {
         canvas.Ground();
         if (_s.HasWall)
-            canvas.RotatedBox(_s.WallCentre[0], _s.WallCentre[2], _s.WallHalfSize[0], _s.WallHalfSize[2], 0, new SKColor(150, 150, 170), new SKColor(70, 70, 90));
-        canvas.Cross(_s.Target[0], _s.Target[2], new SKColor(40, 90, 220), 6);
-        canvas.Disc(state[0], state[2], _s.Radius, new SKColor(210, 50, 50));
+            canvas.RotatedBox(_s.WallCentre[0], _s.WallCentre[2], _s.WallHalfSize[0], _s.WallHalfSize[2], 0, new Rgb(150, 150, 170), new Rgb(70, 70, 90));
+        canvas.Cross(_s.Target[0], _s.Target[2], new Rgb(40, 90, 220), 6);
+        canvas.Disc(state[0], state[2], _s.Radius, new Rgb(210, 50, 50));
         if (action.Length == 3)
         {
             // The initial velocity (0.1 s of flight) from the start point.
-            canvas.Line(_s.Start[0], _s.Start[2], _s.Start[0] + 0.1 * action[0], _s.Start[2] + 0.1 * action[2], new SKColor(220, 120, 30), 2);
+            canvas.Line(_s.Start[0], _s.Start[2], _s.Start[0] + 0.1 * action[0], _s.Start[2] + 0.1 * action[2], new Rgb(220, 120, 30), 2);
         }
     }
 

@@ -3,7 +3,6 @@ using System.Runtime.CompilerServices;
 using ContactOpt.Autodiff;
 using ContactOpt.Rendering;
 using ContactOpt.Tasks;
-using SkiaSharp;
 
 namespace ContactOpt.Envs.Rigid;
 
@@ -86,8 +85,11 @@ public sealed record CartPoleModel
 /// </para>
 /// State: (x, φ₁..φₙ, ẋ, φ̇₁..φ̇ₙ). Loss: the distance from the final tip of the chain to the target.
 /// </summary>
-public sealed class CartPoleDynamics : ScalarDynamics
+public sealed class CartPoleDynamics : ScalarDynamics, ISideView
 {
+    public override Frame RenderState(ReadOnlySpan<double> state, ReadOnlySpan<double> action, string? label = null) =>
+        SideView.Render(this, state, action, label);
+
     public const int MaxLinks = 3;
 
     readonly CartPoleModel _m;
@@ -309,33 +311,33 @@ public sealed class CartPoleDynamics : ScalarDynamics
         return kinetic + potential;
     }
 
-    public override (int Width, int Height, double XMin, double XMax, double ZMin) View =>
+    public (int Width, int Height, double XMin, double XMax, double ZMin) View =>
         _n == 1 ? (400, 180, -4.5, 4.5, -1.5) : (400, 320, -4.5, 4.5, -3.5);
 
-    public override void Draw(Canvas canvas, ReadOnlySpan<double> state, ReadOnlySpan<double> action)
+    public void Draw(Canvas canvas, ReadOnlySpan<double> state, ReadOnlySpan<double> action)
     {
         int n = _n;
-        var rail = new SKColor(120, 120, 120);
+        var rail = new Rgb(120, 120, 120);
         canvas.Line(-4.5, 0, 4.5, 0, rail, 2);
-        canvas.Cross(_m.TargetX, _m.TargetZ, new SKColor(40, 90, 220), 7);
+        canvas.Cross(_m.TargetX, _m.TargetZ, new Rgb(40, 90, 220), 7);
         double x = state[0], z = 0;
-        canvas.RotatedBox(x, 0, 0.3, 0.1, 0, new SKColor(90, 90, 90), new SKColor(40, 40, 40));
+        canvas.RotatedBox(x, 0, 0.3, 0.1, 0, new Rgb(90, 90, 90), new Rgb(40, 40, 40));
         if (action.Length > 0)
         {
             // The cart velocity command as an arrow (0.5 m per m/s).
             double v = action[0] * _m.MaxCartSpeed;
-            canvas.Line(x, -0.25, x + 0.5 * v, -0.25, new SKColor(220, 120, 30), 2);
+            canvas.Line(x, -0.25, x + 0.5 * v, -0.25, new Rgb(220, 120, 30), 2);
         }
-        var colours = new[] { new SKColor(200, 60, 60), new SKColor(220, 130, 40), new SKColor(200, 180, 40) };
+        var colours = new[] { new Rgb(200, 60, 60), new Rgb(220, 130, 40), new Rgb(200, 180, 40) };
         for (int i = 0; i < n; i++)
         {
             double l = _m.LinkLengths[i];
             double x2 = x + l * Math.Sin(state[1 + i]), z2 = z + l * Math.Cos(state[1 + i]);
             canvas.Line(x, z, x2, z2, colours[i % colours.Length], 5);
-            canvas.Disc(x, z, 0.05, new SKColor(30, 30, 30));
+            canvas.Disc(x, z, 0.05, new Rgb(30, 30, 30));
             x = x2; z = z2;
         }
-        canvas.Disc(x, z, 0.07, new SKColor(30, 30, 30));
+        canvas.Disc(x, z, 0.07, new Rgb(30, 30, 30));
     }
 
     static string F(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);

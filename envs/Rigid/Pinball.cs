@@ -2,7 +2,6 @@ using System.Globalization;
 using ContactOpt.Autodiff;
 using ContactOpt.Rendering;
 using ContactOpt.Tasks;
-using SkiaSharp;
 
 namespace ContactOpt.Envs.Rigid;
 
@@ -73,8 +72,11 @@ public sealed record PinballModel
 /// flat where the ball misses every paddle.
 /// State (x, z, ẋ, ż); one step = the whole episode with the paddle angles as the action.
 /// </summary>
-public sealed class PinballDynamics : ScalarDynamics
+public sealed class PinballDynamics : ScalarDynamics, ISideView
 {
+    public override Frame RenderState(ReadOnlySpan<double> state, ReadOnlySpan<double> action, string? label = null) =>
+        SideView.Render(this, state, action, label);
+
     public const int MaxColliders = 16;
     public const int MaxEventsPerSubstep = 8;
     const double Eps = 1e-12;
@@ -333,22 +335,22 @@ public sealed class PinballDynamics : ScalarDynamics
 
     public override T TerminalCost<T>(ReadOnlySpan<T> state) => Scalar.Hypot(state[0] - _m.TargetX, state[1] - _m.TargetZ);
 
-    public override (int Width, int Height, double XMin, double XMax, double ZMin) View => (200, 252, -0.2, 8.2, -0.2);
+    public (int Width, int Height, double XMin, double XMax, double ZMin) View => (200, 252, -0.2, 8.2, -0.2);
 
-    public override void Draw(Canvas canvas, ReadOnlySpan<double> state, ReadOnlySpan<double> action)
+    public void Draw(Canvas canvas, ReadOnlySpan<double> state, ReadOnlySpan<double> action)
     {
         double w = _m.Width, h = _m.Height;
-        var wall = new SKColor(60, 60, 60);
+        var wall = new Rgb(60, 60, 60);
         canvas.Line(0, 0, w, 0, wall, 3); canvas.Line(0, 0, 0, h, wall, 3); canvas.Line(w, 0, w, h, wall, 3); canvas.Line(0, h, w, h, wall, 3);
-        canvas.Cross(_m.TargetX, _m.TargetZ, new SKColor(40, 90, 220), 6);
+        canvas.Cross(_m.TargetX, _m.TargetZ, new Rgb(40, 90, 220), 6);
         for (int k = 0; k < _m.Colliders; k++)
         {
             double th = (action.Length == _m.Colliders ? action[k] : 0) * _m.MaxAngle;
             double dx = _m.PaddleHalfLength * Math.Cos(th), dz = _m.PaddleHalfLength * Math.Sin(th);
-            canvas.Line(_px[k] - dx, _pz[k] - dz, _px[k] + dx, _pz[k] + dz, new SKColor(30, 120, 60), 4);
-            canvas.Disc(_px[k], _pz[k], 0.06, new SKColor(20, 60, 30));
+            canvas.Line(_px[k] - dx, _pz[k] - dz, _px[k] + dx, _pz[k] + dz, new Rgb(30, 120, 60), 4);
+            canvas.Disc(_px[k], _pz[k], 0.06, new Rgb(20, 60, 30));
         }
-        canvas.Disc(state[0], state[1], _m.BallRadius, new SKColor(210, 50, 50));
+        canvas.Disc(state[0], state[1], _m.BallRadius, new Rgb(210, 50, 50));
     }
 
     static string F(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);

@@ -1,6 +1,5 @@
 using ContactOpt.Rendering;
 using ContactOpt.Tasks;
-using SkiaSharp;
 
 namespace ContactOpt.Envs.SpringChain;
 
@@ -10,8 +9,11 @@ namespace ContactOpt.Envs.SpringChain;
 /// segment's input state, stores them, and runs the kernels' adjoints in reverse. The model for engine authors:
 /// the same contract carries the MPM and cloth engines.
 /// </summary>
-public sealed class ChainDynamics : Dynamics
+public sealed class ChainDynamics : Dynamics, ISideView
 {
+    public override Frame RenderState(ReadOnlySpan<double> state, ReadOnlySpan<double> action, string? label = null) =>
+        SideView.Render(this, state, action, label);
+
     static readonly Box Stiffness = new([50.0, 0.0], [500.0, 2.0]);
     readonly Box _action;
 
@@ -38,8 +40,8 @@ public sealed class ChainDynamics : Dynamics
     public override void InitialState(Span<double> state, Random rng) => Model.InitialState(state);
     public override SegmentWorkspace CreateWorkspace(WorkspaceOptions? options = null) => new ChainWorkspace(this, options);
     public override int TraceEvery => 5;
-    public override (int Width, int Height, double XMin, double XMax, double ZMin) View => ChainDrawing.View;
-    public override void Draw(Canvas canvas, ReadOnlySpan<double> state, ReadOnlySpan<double> action) => ChainDrawing.Draw(Model, canvas, state);
+    public (int Width, int Height, double XMin, double XMax, double ZMin) View => ChainDrawing.View;
+    public void Draw(Canvas canvas, ReadOnlySpan<double> state, ReadOnlySpan<double> action) => ChainDrawing.Draw(Model, canvas, state);
 
     sealed class ChainWorkspace : SegmentWorkspace
     {
@@ -124,8 +126,8 @@ static class ChainDrawing
     {
         int n = m.Masses;
         canvas.Ground();
-        canvas.Cross(m.Target.X, m.Target.Z, new SKColor(220, 60, 60), 8);
-        for (int i = 0; i + 1 < n; i++) canvas.Line(s[i], s[n + i], s[i + 1], s[n + i + 1], new SKColor(90, 90, 90), 2);
-        for (int i = 0; i < n; i++) canvas.Disc(s[i], s[n + i], 0.015, i == 0 ? new SKColor(60, 120, 200) : new SKColor(40, 40, 40));
+        canvas.Cross(m.Target.X, m.Target.Z, new Rgb(220, 60, 60), 8);
+        for (int i = 0; i + 1 < n; i++) canvas.Line(s[i], s[n + i], s[i + 1], s[n + i + 1], new Rgb(90, 90, 90), 2);
+        for (int i = 0; i < n; i++) canvas.Disc(s[i], s[n + i], 0.015, i == 0 ? new Rgb(60, 120, 200) : new Rgb(40, 40, 40));
     }
 }

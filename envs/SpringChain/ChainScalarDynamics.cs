@@ -8,8 +8,11 @@ namespace ContactOpt.Envs.SpringChain;
 /// The same spring chain on the scalar route (<see cref="ScalarDynamics.Step{T}"/> over a scalar type): the
 /// reference the kernel route is checked against. Same equations, same order of substeps.
 /// </summary>
-public sealed class ChainScalarDynamics : ScalarDynamics
+public sealed class ChainScalarDynamics : ScalarDynamics, ISideView
 {
+    public override Frame RenderState(ReadOnlySpan<double> state, ReadOnlySpan<double> action, string? label = null) =>
+        SideView.Render(this, state, action, label);
+
     static readonly Box Stiffness = new([50.0, 0.0], [500.0, 2.0]);
     readonly Box _action;
 
@@ -32,8 +35,8 @@ public sealed class ChainScalarDynamics : ScalarDynamics
     public override void InitialGuess(int t, Span<double> action) => action.Clear();
     public override void InitialState(Span<double> state, Random rng) => Model.InitialState(state);
     public override int TraceEvery => 5;
-    public override (int Width, int Height, double XMin, double XMax, double ZMin) View => ChainDrawing.View;
-    public override void Draw(Canvas canvas, ReadOnlySpan<double> state, ReadOnlySpan<double> action) => ChainDrawing.Draw(Model, canvas, state);
+    public (int Width, int Height, double XMin, double XMax, double ZMin) View => ChainDrawing.View;
+    public void Draw(Canvas canvas, ReadOnlySpan<double> state, ReadOnlySpan<double> action) => ChainDrawing.Draw(Model, canvas, state);
 
     public override void Step<T>(Span<T> state, ReadOnlySpan<T> action, ReadOnlySpan<T> parameters, int t, StepTrace? trace)
     {

@@ -14,7 +14,8 @@ public class AgentContractTests
         Assert.That(Harness.AgentNames, Is.EquivalentTo(Agents));
         foreach (var spec in Harness.Agents.All)
         {
-            Assert.That(spec.Options, Is.Not.Empty.Or.Property("Count").EqualTo(0));
+            // Every declared default is a value the agent accepts when it is passed explicitly.
+            Assert.DoesNotThrow(() => Harness.Agents.Create(spec.Name, spec.Options.ToDictionary(o => o.Name, o => o.Default)), spec.Name);
             foreach (var o in spec.Options) Assert.That(o.Description, Is.Not.Empty, $"{spec.Name}.{o.Name}");
         }
     }

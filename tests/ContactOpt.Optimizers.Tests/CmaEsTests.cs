@@ -60,13 +60,18 @@ public class CmaEsTests
     [Test]
     public void TutorialParametersForTenDimensions()
     {
+        // Reference values of Hansen's tutorial (Table 1) for n = 10, computed by hand from its formulas:
+        // λ = 4 + ⌊3 ln n⌋, μ = ⌊λ/2⌋, w_i ∝ ln(μ + ½) − ln i, c_c = (4 + μ_eff/n)/(n + 4 + 2μ_eff/n), …
         var es = new CmaState(new double[10], 1.0, 10);
-        Assert.That(es.Mu, Is.EqualTo(5));
+        Assert.That((es.Lambda, es.Mu), Is.EqualTo((10, 5)));
         Assert.That(es.Weights.Take(5).Sum(), Is.EqualTo(1.0).Within(1e-15));
-        Assert.That(es.Mueff, Is.EqualTo(3.1672992).Within(1e-6));
-        Assert.That(es.Cs, Is.EqualTo((es.Mueff + 2) / (10 + es.Mueff + 5)).Within(1e-15));
-        Assert.That(es.C1, Is.EqualTo(2 / (11.3 * 11.3 + es.Mueff)).Within(1e-15));
-        Assert.That(es.ChiN, Is.EqualTo(Math.Sqrt(10) * (1 - 1 / 40.0 + 1 / 2100.0)).Within(1e-15));
+        Assert.That(es.Mueff, Is.EqualTo(3.1672992814107017).Within(1e-12));
+        Assert.That(es.Cc, Is.EqualTo(0.29499038303562225).Within(1e-12));
+        Assert.That(es.Cs, Is.EqualTo(0.28442858794636744).Within(1e-12));
+        Assert.That(es.C1, Is.EqualTo(0.015283824524751714).Within(1e-12));
+        Assert.That(es.Cmu, Is.EqualTo(0.02015428276120837).Within(1e-12));
+        Assert.That(es.Damps, Is.EqualTo(1.2844285879463675).Within(1e-12));
+        Assert.That(es.ChiN, Is.EqualTo(3.0847265651690123).Within(1e-12));
         var active = new CmaState(new double[10], 1.0, 10, active: true);
         Assert.That(active.Weights.Skip(5), Is.All.LessThan(0));
     }
