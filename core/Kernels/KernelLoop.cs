@@ -34,8 +34,12 @@ public sealed class KernelLoop
             for (int b = 0; b < blocks; b++) body(b * grain, Math.Min(count, (b + 1) * grain));
             return;
         }
-        Parallel.For(0, blocks, _options, b => body(b * grain, Math.Min(count, (b + 1) * grain)));
+        ParallelFor(count, grain, blocks, body);
     }
+
+    // Out of line: the closure the parallel loop needs would otherwise be allocated on every call, serial or not.
+    void ParallelFor(int count, int grain, int blocks, Action<int, int> body) =>
+        Parallel.For(0, blocks, _options, b => body(b * grain, Math.Min(count, (b + 1) * grain)));
 
     /// <summary>
     /// Σ over blocks of <paramref name="body"/>(start, end), added in block order (bit-identical for any thread
@@ -50,9 +54,12 @@ public sealed class KernelLoop
         if (Threads == 1 || blocks <= 1)
             for (int b = 0; b < blocks; b++) partials[b] = body(b * grain, Math.Min(count, (b + 1) * grain));
         else
-            Parallel.For(0, blocks, _options, b => partials[b] = body(b * grain, Math.Min(count, (b + 1) * grain)));
+            ParallelSum(count, grain, blocks, body, partials);
         double s = 0;
         for (int b = 0; b < blocks; b++) s += partials[b];
         return s;
     }
+
+    void ParallelSum(int count, int grain, int blocks, Func<int, int, double> body, double[] partials) =>
+        Parallel.For(0, blocks, _options, b => partials[b] = body(b * grain, Math.Min(count, (b + 1) * grain)));
 }

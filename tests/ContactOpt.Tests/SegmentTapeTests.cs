@@ -154,6 +154,23 @@ public class SegmentTapeTests
         Assert.That(tape.StoredDoubles, Is.EqualTo((3 + 4) * (long)dyn.StateSize));
     }
 
+    [TestCase("chain")]
+    [TestCase("chain:checkpoint=3")]
+    [TestCase("cartpole")]
+    public void ARecordedEpisodeAllocatesNothingOnceWarm(string name)
+    {
+        // The tape and the workspaces reuse their buffers: after a first episode, loss-only and loss-and-gradient
+        // episodes allocate no managed memory (memory of a recorded episode = the states it stores, allocated once).
+        // (chain:route=scalar allocates its force arrays per segment: the reference route, not the fast path.)
+        using var f = Registry.Create(name).CreateObjective();
+        var x = RandomPoint(f, 3);
+        var g = new double[x.Length];
+        f.LossAndGradient(x, g); f.Loss(x);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int k = 0; k < 3; k++) { f.LossAndGradient(x, g); f.Loss(x); }
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.EqualTo(0), "bytes allocated by three warm episodes");
+    }
+
     [Test]
     public void ParallelKernelsAreBitIdenticalForOneAndTwoThreads()
     {
