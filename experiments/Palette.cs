@@ -5,7 +5,7 @@ namespace ContactOpt.Experiments;
 /// <summary>
 /// One colour per agent for every figure of a study, keyed by the agent's position in the study's agent list
 /// (so an agent keeps its colour in the curves, the bars and every task, whichever agents a figure shows).
-/// Twelve colours chosen to stay distinguishable from each other and on white (Tableau 10, then black and
+/// Twelve colours chosen to stay distinguishable from each other and on white (Tableau 10 with navy for its grey, then black and
 /// olive); a study with more agents reuses them in order.
 /// </summary>
 public sealed class AgentPalette
@@ -21,7 +21,7 @@ public sealed class AgentPalette
         Color.FromHex("#B07AA1"), // purple
         Color.FromHex("#FF9DA7"), // pink
         Color.FromHex("#9C755F"), // brown
-        Color.FromHex("#79706E"), // grey
+        Color.FromHex("#1F1F7A"), // navy
         Color.FromHex("#000000"), // black
         Color.FromHex("#8C8C00"), // olive
     ];
