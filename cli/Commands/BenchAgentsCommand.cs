@@ -106,7 +106,7 @@ public static class BenchAgentsCommand
     /// "Settings: agent defaults, except task: agent k=v, …; …." naming only the tasks whose agents have settings
     /// ("Settings: agent defaults." when none has).
     /// </summary>
-    internal static string SettingsLine(IEnumerable<string> tasks, IReadOnlyList<string> agents, Func<string, Func<string, Dictionary<string, string>>> settings)
+    public static string SettingsLine(IEnumerable<string> tasks, IReadOnlyList<string> agents, Func<string, Func<string, Dictionary<string, string>>> settings)
     {
         var parts = new List<string>();
         foreach (var t in tasks)

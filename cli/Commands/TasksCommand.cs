@@ -24,7 +24,7 @@ public static class TasksCommand
                 Console.WriteLine($"    option {o.Name} (default {o.Default}{(o.Choices is null ? "" : "; " + string.Join("|", o.Choices))}): {o.Description}");
             if (task.Landscape is { } l) Console.WriteLine($"    landscape preset: {l.Description}");
             // Descriptions state the threshold with its reason; print it here only for a task whose description does not.
-            if (task.SuccessThreshold is double s && !task.Description.Contains("success", StringComparison.OrdinalIgnoreCase))
+            if (task.SuccessThreshold is double s && !task.Description.Contains("success:", StringComparison.Ordinal))
                 Console.WriteLine($"    success: loss < {s.ToString(CultureInfo.InvariantCulture)}");
         }
         return 0;
