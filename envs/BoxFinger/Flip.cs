@@ -78,7 +78,7 @@ public sealed class GraspDynamics : BoxFingerDynamics
             TaskRegistry.CanonicalName("grasp", o, Spec.Options),
             "Box grasp (Dawson 2021): x = (x1, z1, x2, z2), unbounded (sampling box [−1, 1] × [0, 2] per finger); " +
             "initial guess (−0.05, 0.25, 0.05, 0.25); 499 Euler steps of 1 ms; success: loss < 0.3, the box lifted to z > 0.45 m " +
-            "from its resting 0.245 m (the paper's qualitative success: the fingers lift the box off the 0.57 plateau, where a failed run stays).",
+            "from its resting 0.245 m (the paper's qualitative criterion, the fingers lifting the box off the 0.57 plateau where a failed run stays).",
             new GraspDynamics(mode),
             successThreshold: 0.3,
             landscape: new LandscapePreset("x (left finger; right finger mirrored)", "z", -1.0, 1.0, 0.0, 2.0, 200,
