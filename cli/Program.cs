@@ -10,6 +10,7 @@ public static class CliApp
         ["tasks"] = ("list tasks (--verbose: options and details)", TasksCommand.Run),
         ["eval"] = ("loss (and --grad gradient) of a task at --params", EvalCommand.Run),
         ["gradcheck"] = ("exact vs central finite-difference gradients at random points", GradcheckCommand.Run),
+        ["gradquality"] = ("gradient trust: finite differences at several steps, smoothed gradients, secant signs, sgd variance", GradqualityCommand.Run),
         ["render"] = ("filmstrip PNG of an episode at --params", RenderCommand.Run),
         ["bench"] = ("median time of loss-only and loss-and-gradient episodes", BenchCommand.Run),
         ["agents"] = ("list agents with their options and defaults", AgentsCommand.Run),

@@ -4,7 +4,7 @@ namespace ContactOpt.Experiments;
 
 /// <summary>
 /// The published findings a task reproduces, checked against a study's results, for the report's
-/// "Comparison with the paper" sections. Facts: research/flip-grasp.md §4 (Dawson 2021).
+/// "Comparison with the paper" sections. Facts: docs/flip-grasp.md §4 (Dawson 2021).
 /// </summary>
 public static class PaperNotes
 {
@@ -48,7 +48,7 @@ public static class PaperNotes
             if (Row("gd") is { } gd)
                 lines.Add($"- Paper: exact GD (α = 0.5, 100 updates) creeps along the ≈0.57 plateau, then lifts the box around iterate 50 and ends below 0.16. " +
                           $"Here: final best {ReportBuilder.F(gd.Mean)}. {Check(gd.Mean < 0.16)}. The iterates are rounded to float32 after each update, as the paper's float32 run implicitly did; " +
-                          "without it, the mirror-symmetric descent is unstable after iterate ≈51 in float64 (research/flip-grasp.md §6.1).");
+                          "without it, the mirror-symmetric descent is unstable after iterate ≈51 in float64 (docs/flip-grasp.md §6.1).");
             if (Row("sgd") is { } sgd)
             {
                 // The coded SGD evaluates J(θᵢ) then J(θᵢ + w) each iteration: even episodes are the iterates.

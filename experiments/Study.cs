@@ -74,18 +74,24 @@ public sealed record StudySpec
     public static StudySpec Load(string path)
     {
         if (!File.Exists(path)) throw new ArgumentException($"config file '{path}' does not exist.");
-        var text = File.ReadAllText(path);
+        bool yaml = path.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".yml", StringComparison.OrdinalIgnoreCase);
+        return Parse(File.ReadAllText(path), yaml, $"config '{path}'");
+    }
+
+    /// <summary>Parses study text (YAML or JSON); errors start with <paramref name="origin"/>.</summary>
+    public static StudySpec Parse(string text, bool yaml, string origin)
+    {
         try
         {
-            if (path.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".yml", StringComparison.OrdinalIgnoreCase))
+            if (yaml)
             {
-                var yaml = new YamlDotNet.Serialization.DeserializerBuilder().Build().Deserialize<object>(text);
-                text = JsonSerializer.Serialize(yaml);
+                var tree = new YamlDotNet.Serialization.DeserializerBuilder().Build().Deserialize<object>(text);
+                text = JsonSerializer.Serialize(tree);
             }
-            return JsonSerializer.Deserialize<StudySpec>(text, Json) ?? throw new ArgumentException($"config '{path}' is empty.");
+            return JsonSerializer.Deserialize<StudySpec>(text, Json) ?? throw new ArgumentException($"{origin} is empty.");
         }
-        catch (JsonException e) { throw new ArgumentException($"config '{path}': {e.Message}"); }
-        catch (YamlDotNet.Core.YamlException e) { throw new ArgumentException($"config '{path}': {e.Message}"); }
+        catch (JsonException e) { throw new ArgumentException($"{origin}: {e.Message}"); }
+        catch (YamlDotNet.Core.YamlException e) { throw new ArgumentException($"{origin}: {e.Message}"); }
     }
 
     /// <summary>Checks names, sizes and every agent option against the registries; throws <see cref="ArgumentException"/>.</summary>
@@ -132,46 +138,5 @@ public sealed record StudySpec
     {
         var canonical = string.Join("\n", Runs().Select(r => $"{r.Key}|{r.Budget}|{r.SettingsJson}"));
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)))[..16].ToLowerInvariant();
-    }
-
-    /// <summary>
-    /// The Dawson (2021) reproduction: exact GD (α 0.1, 5 updates on flip; α 0.5, 100 updates with float32
-    /// iterates on grasp) and stochastic GD (α 0.1, σ 0.5, 10 iterations; α 0.5, σ 0.1, 1,000 iterations)
-    /// as in the paper, plus the other agents at a common budget (PPO and SAC with settings for one-step episodes).
-    /// </summary>
-    public static StudySpec Dawson(IEnumerable<string> availableAgents)
-    {
-        var available = availableAgents.ToHashSet();
-        string[] preferred = ["gd", "sgd", "rand", "cmaes", "randdescents", "bo", "bo-leap", "ppo", "sac"];
-        var agents = preferred.Where(available.Contains).ToList();
-        var overrides = new List<StudyOverride>();
-        void Add(string task, string agent, int budget, params (string, string)[] settings)
-        {
-            if (available.Contains(agent))
-                overrides.Add(new StudyOverride { Task = task, Agent = agent, Budget = budget, Settings = settings.ToDictionary(s => s.Item1, s => s.Item2) });
-        }
-        Add("flip", "gd", 6, ("step_size", "0.1"));
-        Add("grasp", "gd", 101, ("step_size", "0.5"), ("float32", "true"));
-        Add("flip", "sgd", 21, ("step_size", "0.1"), ("sigma", "0.5"));
-        Add("grasp", "sgd", 2001, ("step_size", "0.5"), ("sigma", "0.1"));
-        // One-step episodes: PPO's default 2,048-step rollouts would never update within the budget, and SAC's
-        // initial entropy weight of 1 swamps rewards of order 1 (docs/rl.md).
-        foreach (var task in new[] { "flip", "grasp" })
-        {
-            Add(task, "ppo", 200, ("n_steps", "64"), ("batch_size", "16"));
-            Add(task, "sac", 200, ("ent_coef", "auto_0.1"));
-        }
-        // The other gradient-based agents use the paper's exact-GD step sizes on each task.
-        foreach (var agent in new[] { "randdescents", "bo", "bo-leap" })
-        {
-            if (!available.Contains(agent)) continue;
-            overrides.Add(new StudyOverride { Task = "flip", Agent = agent, Settings = new() { ["step_size"] = "0.1" } });
-            overrides.Add(new StudyOverride { Task = "grasp", Agent = agent, Settings = new() { ["step_size"] = "0.5" } });
-        }
-        return new StudySpec
-        {
-            Name = "Dawson (2021) reproduction: box flip and box grasp",
-            Tasks = ["flip", "grasp"], Agents = agents, Seeds = 10, Budget = 200, Overrides = overrides,
-        };
     }
 }

@@ -12,7 +12,7 @@ public sealed record GradientDescentOptions : IValidatable
     [Option("project", "project every iterate onto the task's bounds (a no-op for unbounded tasks such as flip/grasp)")]
     public bool Project { get; init; } = true;
 
-    [Option("float32", "round the iterate to float32 after every update: the float32 JAX reference run stayed mirror-symmetric on grasp only because of this (flip-grasp.md §6.1)")]
+    [Option("float32", "round the iterate to float32 after every update: the float32 JAX reference run stayed mirror-symmetric on grasp only because of this (docs/flip-grasp.md §6.1)")]
     public bool Float32 { get; init; } = false;
 
     [Option("start", "start point: guess (task's initial guess, as in Dawson), random or center of the sampling box")]

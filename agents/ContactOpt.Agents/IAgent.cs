@@ -25,8 +25,35 @@ public sealed class AgentContext
 
     /// <summary>A new budget-charging parameter view of the task.</summary>
     public BudgetedObjective Objective() => new(Task.CreateObjective(), Budget);
-    /// <summary>A new budget-charging step view of the task.</summary>
-    public BudgetedEnv Env(string? renderMode = null) => new(Task.CreateEnv(renderMode), Budget);
+    /// <summary>
+    /// A new budget-charging step view of the task. When the task starts its episodes from random states
+    /// (<see cref="HasRandomStart"/>), each finished episode is charged the loss of its actions replayed on the
+    /// parameter view (the fixed start every optimiser is scored on), so an agent's best loss is the loss of its
+    /// best parameters on the same objective for every agent; an episode whose actions do not fill the parameter
+    /// vector (it ended early) keeps −(return).
+    /// </summary>
+    public BudgetedEnv Env(string? renderMode = null)
+    {
+        if (!HasRandomStart(Task)) return new BudgetedEnv(Task.CreateEnv(renderMode), Budget);
+        var objective = Task.CreateObjective();
+        return new BudgetedEnv(Task.CreateEnv(renderMode), Budget,
+            actions => actions.Length == objective.Dimension ? objective.Loss(actions) : null);
+    }
+
+    /// <summary>True when the task's initial state depends on the generator (episodes of its step view start from random states).</summary>
+    public static bool HasRandomStart(TaskInstance task)
+    {
+        int n = task.Dynamics.StateSize;
+        var a = new double[n];
+        task.Dynamics.InitialState(a, Rng.Create(0));
+        var b = new double[n];
+        for (int seed = 1; seed <= 3; seed++)
+        {
+            task.Dynamics.InitialState(b, Rng.Create(seed));
+            if (!a.AsSpan().SequenceEqual(b)) return true;
+        }
+        return false;
+    }
 
     /// <summary>The run's result so far.</summary>
     public AgentResult Result() => new(Budget.BestLoss, Budget.BestParameters ?? [], Budget.Used, Budget.NonFinite);

@@ -87,8 +87,7 @@ public static class BenchAgentsCommand
             report.AppendLine("Mean wall time per run (s): " + string.Join(", ", agents.Select(a =>
                 $"{a} {jobs.Select((job, j) => (job, j)).Where(x => x.job.a == a).Average(x => results[x.j].Seconds):F2}")) + $"; total {clock.Elapsed.TotalSeconds:F0} s.");
             report.AppendLine();
-            report.AppendLine("Settings: agent defaults, except " + string.Join("; ", instances.Select(t => $"{t.Name}: " +
-                string.Join(", ", agents.Select(a => (a, s: Settings(a, t.Name, overrides, registry))).Where(x => x.s.Count > 0).Select(x => $"{x.a} {string.Join(" ", x.s.Select(kv => $"{kv.Key}={kv.Value}"))}")))) + ".");
+            report.AppendLine(SettingsLine(instances.Select(t => t.Name), agents, name => agent => Settings(agent, name, overrides, registry)));
             report.AppendLine();
         }
         if (!skipTiming) report.Append(TrialTiming(timingPoints, overrides, registry));
@@ -101,6 +100,23 @@ public static class BenchAgentsCommand
             File.Move(tmp, outFile, overwrite: true);
         }
         return 0;
+    }
+
+    /// <summary>
+    /// "Settings: agent defaults, except task: agent k=v, …; …." naming only the tasks whose agents have settings
+    /// ("Settings: agent defaults." when none has).
+    /// </summary>
+    public static string SettingsLine(IEnumerable<string> tasks, IReadOnlyList<string> agents, Func<string, Func<string, Dictionary<string, string>>> settings)
+    {
+        var parts = new List<string>();
+        foreach (var t in tasks)
+        {
+            var forTask = settings(t);
+            var items = agents.Select(a => (a, s: forTask(a))).Where(x => x.s.Count > 0)
+                              .Select(x => $"{x.a} {string.Join(" ", x.s.Select(kv => $"{kv.Key}={kv.Value}"))}").ToList();
+            if (items.Count > 0) parts.Add($"{t}: {string.Join(", ", items)}");
+        }
+        return parts.Count == 0 ? "Settings: agent defaults." : $"Settings: agent defaults, except {string.Join("; ", parts)}.";
     }
 
     static Dictionary<string, string> Settings(string agent, string task, Dictionary<string, Dictionary<string, string>> overrides, AgentRegistry registry)

@@ -5,13 +5,15 @@ namespace ContactOpt.Cli.Commands;
 
 /// <summary>
 /// <c>contactopt compare &lt;task&gt;[,...] [--agents a,b] [--seeds N] [--budget N] [--jobs J] [--set agent.k=v ...]
-/// [--out DIR] [--config FILE] [--quiet]</c>. With only <c>flip,grasp</c> it runs the Dawson (2021) reproduction.
+/// [--out DIR] [--config FILE | --preset NAME] [--quiet]</c>. <c>--preset dawson2021</c> runs the Dawson (2021) reproduction
+/// (the presets are the files of <c>studies/</c>).
 /// </summary>
 public static class CompareCommand
 {
     public static int Run(Args args)
     {
         var config = args.Option("config");
+        var preset = args.Option("preset");
         var agentsText = args.Option("agents");
         var seedsText = args.Option("seeds");
         var budgetText = args.Option("budget");
@@ -34,40 +36,32 @@ public static class CompareCommand
         var tasks = Catalog.Tasks();
         var agents = Catalog.Agents();
         StudySpec study;
-        if (config is not null)
+        if (config is not null && preset is not null) throw new UsageException("give either --config FILE or --preset NAME, not both.");
+        if (config is not null || preset is not null)
         {
             if (args.Positionals.Count > 0 || agentsText is not null || sets.Count > 0)
-                throw new UsageException("--config describes the whole study; do not also give tasks, --agents or --set.");
-            study = StudySpec.Load(config);
+                throw new UsageException($"{(config is not null ? "--config" : "--preset")} describes the whole study; do not also give tasks, --agents or --set.");
+            study = config is not null ? StudySpec.Load(config) : StudyPresets.Load(preset!);
             if (seedsText is not null) study = study with { Seeds = ParseInt(seedsText, "--seeds") };
             if (budgetText is not null) study = study with { Budget = ParseInt(budgetText, "--budget") };
         }
         else
         {
-            var taskList = args.Positional(0, "task name(s), comma-separated, or --config FILE")
+            var taskList = args.Positional(0, "task name(s), comma-separated, --config FILE or --preset NAME")
                 .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
-            bool dawson = taskList.Order().SequenceEqual(["flip", "grasp"]) && agentsText is null && sets.Count == 0 && budgetText is null;
-            if (dawson)
+            var agentList = agentsText?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList()
+                            ?? agents.All.Select(a => a.Name).ToList();
+            study = new StudySpec
             {
-                study = StudySpec.Dawson(agents.All.Select(a => a.Name));
-                if (seedsText is not null) study = study with { Seeds = ParseInt(seedsText, "--seeds") };
-            }
-            else
-            {
-                var agentList = agentsText?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList()
-                                ?? agents.All.Select(a => a.Name).ToList();
-                study = new StudySpec
-                {
-                    Tasks = taskList, Agents = agentList,
-                    Seeds = seedsText is null ? 10 : ParseInt(seedsText, "--seeds"),
-                    Budget = budgetText is null ? 1000 : ParseInt(budgetText, "--budget"),
-                    Settings = ParseSets(sets),
-                };
-            }
+                Tasks = taskList, Agents = agentList,
+                Seeds = seedsText is null ? 10 : ParseInt(seedsText, "--seeds"),
+                Budget = budgetText is null ? 1000 : ParseInt(budgetText, "--budget"),
+                Settings = ParseSets(sets),
+            };
         }
         study.Validate(tasks, agents);
         var shard = shardText is null ? Shard.All : Shard.Parse(shardText);
-        var dir = outDir ?? Path.Combine("runs", string.Join("-", study.Tasks.Select(t => t.Replace(':', '_').Replace('=', '-').Replace(',', '_'))));
+        var dir = outDir ?? (preset is not null ? Path.Combine("runs", preset) : null) ?? Path.Combine("runs", string.Join("-", study.Tasks.Select(t => t.Replace(':', '_').Replace('=', '-').Replace(',', '_'))));
         var dbPath = shard.Count == 1 ? Path.Combine(dir, "results.db") : Cluster.ShardDatabase(dir, shard.Index, shard.Count);
         if (Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any()
             && !File.Exists(Path.Combine(dir, Cluster.StudyFile)) && !Directory.EnumerateFiles(dir, "results*.db").Any())

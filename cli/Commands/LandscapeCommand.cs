@@ -5,8 +5,9 @@ namespace ContactOpt.Cli.Commands;
 
 /// <summary>
 /// <c>contactopt landscape &lt;task&gt; [--dims i,j] [--around x] [--range lo:hi,lo:hi | r] [--res N] [--grad]
-/// [--arrows N] [--symmetric] [--jobs J] [--out FILE.png]</c>. Without --dims/--around/--range the task's preset slice
-/// is used (e.g. Dawson's Fig. 2 for flip, the mirrored Fig. 5 for grasp).
+/// [--arrows N] [--symmetric] [--log] [--csv FILE.csv] [--jobs J] [--out FILE.png]</c>. Without --dims/--around/--range the task's
+/// preset slice is used (e.g. Dawson's Fig. 2 for flip, the mirrored Fig. 5 for grasp). --log: colours show log₁₀ loss;
+/// --csv: every grid cell's u, v, loss (and, with --grad, the gradient along the slice at every cell).
 /// </summary>
 public static class LandscapeCommand
 {
@@ -16,7 +17,8 @@ public static class LandscapeCommand
         var aroundText = args.Option("around");
         var rangeText = args.Option("range");
         int? res = args.Option("res") is string r ? ParseRes(r) : null;
-        bool grad = args.Flag("grad"), symmetric = args.Flag("symmetric");
+        bool grad = args.Flag("grad"), symmetric = args.Flag("symmetric"), logColor = args.Flag("log");
+        var csvPath = args.Option("csv");
         int arrows = args.Int("arrows", 20, 2, 200);
         int jobs = args.Int("jobs", Environment.ProcessorCount, 1, 1024);
         var outPath = args.Option("out");
@@ -28,6 +30,9 @@ public static class LandscapeCommand
         var guess = f.InitialGuess.ToArray();
         bool usePreset = symmetric || (dimsText is null && aroundText is null && rangeText is null && task.Landscape is not null);
         if (symmetric && task.Landscape is null) throw new UsageException($"task '{task.Name}' has no preset (symmetric) slice; use --dims.");
+        if (symmetric && (dimsText is not null || aroundText is not null))
+            throw new UsageException($"--symmetric draws the task's preset slice; it cannot be combined with {(dimsText is not null ? "--dims" : "--around")} (drop one).");
+        if (csvPath is not null && !csvPath.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)) throw new UsageException($"--csv '{csvPath}' must end in .csv.");
 
         LandscapeResult result;
         if (usePreset)
@@ -39,7 +44,7 @@ public static class LandscapeCommand
             var (ju, jv) = SliceJacobian(p.ToParameters, 0.5 * (xMin + xMax), 0.5 * (yMin + yMax));
             (double, double)? marker = FindInSlice(p.ToParameters, guess, xMin, xMax, yMin, yMax);
             result = Landscape.Compute(task, p.ToParameters, p.XLabel, p.YLabel, xMin, xMax, yMin, yMax, res ?? p.Resolution,
-                grad ? arrows : 0, marker, (x, g) => (Dot(g, ju), Dot(g, jv)), jobs);
+                grad ? arrows : 0, marker, (x, g) => (Dot(g, ju), Dot(g, jv)), jobs, gridGradients: grad && csvPath is not null);
         }
         else
         {
@@ -67,13 +72,37 @@ public static class LandscapeCommand
             }
             else (xMin, xMax, yMin, yMax) = ParseRange(rangeText, baseX[i], baseX[j]);
             double[] Map(double u, double v) { var x = (double[])baseX.Clone(); x[i] = u; x[j] = v; return x; }
-            result = Landscape.Compute(task, Map, $"x[{i}]", $"x[{j}]", xMin, xMax, yMin, yMax, res ?? 100, grad ? arrows : 0,
-                (baseX[i], baseX[j]), (x, g) => (g[i], g[j]), jobs);
+            var (xLabel, yLabel) = AxisNames(task, i, j);
+            result = Landscape.Compute(task, Map, xLabel, yLabel, xMin, xMax, yMin, yMax, res ?? 100, grad ? arrows : 0,
+                (baseX[i], baseX[j]), (x, g) => (g[i], g[j]), jobs, gridGradients: grad && csvPath is not null,
+                markerLabel: aroundText is null ? "initial guess" : "--around point");
         }
-        Landscape.Plot(result, outPath);
+        Landscape.Plot(result, outPath, logColor);
+        if (csvPath is not null)
+        {
+            try { result.WriteCsv(csvPath); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new UsageException($"--csv '{csvPath}': {e.Message}"); }
+            Console.WriteLine($"wrote {csvPath}: {result.Xs.Length * result.Ys.Length} cells{(result.GradU is null ? "" : " with gradients")}");
+        }
         Console.WriteLine($"wrote {outPath}: {result.Xs.Length}×{result.Ys.Length} losses in {result.Seconds:0.00} s on {jobs} thread(s)" +
                           (result.Arrows.Length > 0 ? $", {result.Arrows.Length} gradients" : ""));
         return 0;
+    }
+
+    /// <summary>
+    /// Names of coordinates i and j: the task's preset labels when its preset slice is exactly those two coordinates
+    /// (e.g. flip's x_des, z_des), else x[i], x[j].
+    /// </summary>
+    static (string, string) AxisNames(Tasks.TaskInstance task, int i, int j)
+    {
+        if (task.Landscape is { } p)
+        {
+            var (ju, jv) = SliceJacobian(p.ToParameters, 0.5 * (p.XMin + p.XMax), 0.5 * (p.YMin + p.YMax));
+            bool Unit(double[] v, int k) => v.Length == task.Dimension && v.Select((a, m) => Math.Abs(a - (m == k ? 1 : 0))).Max() < 1e-6;
+            if (Unit(ju, i) && Unit(jv, j)) return (p.XLabel, p.YLabel);
+            if (Unit(ju, j) && Unit(jv, i)) return (p.YLabel, p.XLabel);
+        }
+        return ($"x[{i}]", $"x[{j}]");
     }
 
     static int ParseRes(string s) =>

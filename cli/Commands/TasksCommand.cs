@@ -23,7 +23,9 @@ public static class TasksCommand
             foreach (var o in spec.Options)
                 Console.WriteLine($"    option {o.Name} (default {o.Default}{(o.Choices is null ? "" : "; " + string.Join("|", o.Choices))}): {o.Description}");
             if (task.Landscape is { } l) Console.WriteLine($"    landscape preset: {l.Description}");
-            if (task.SuccessThreshold is double s) Console.WriteLine($"    success: loss < {s.ToString(CultureInfo.InvariantCulture)}");
+            // Descriptions state the threshold with its reason; print it here only for a task whose description does not.
+            if (task.SuccessThreshold is double s && !task.Description.Contains("success:", StringComparison.Ordinal))
+                Console.WriteLine($"    success: loss < {s.ToString(CultureInfo.InvariantCulture)}");
         }
         return 0;
     }

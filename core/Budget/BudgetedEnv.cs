@@ -7,6 +7,10 @@ namespace ContactOpt.Budget;
 /// agents are counted exactly like optimisers. The episode's loss is −(return), or +∞ when the simulation
 /// diverged (<c>info["diverged"]</c>); its parameters are the actions taken, concatenated. Resetting when
 /// the budget is used up throws <see cref="BudgetExhaustedException"/>.
+/// With a <c>score</c> function, a finished episode that did not diverge is charged <c>score(actions)</c> instead
+/// of −(return) (unless it returns null): for tasks whose episodes start from random states, this scores the actions on the parameter
+/// view's fixed start, the objective every optimiser is scored on (see <c>AgentContext.Env</c>). The agent's
+/// rewards are never changed.
 /// </summary>
 public sealed class BudgetedEnv : Wrapper<double[], double[]>
 {
@@ -15,7 +19,12 @@ public sealed class BudgetedEnv : Wrapper<double[], double[]>
     double _return;
     bool _inEpisode;
 
-    public BudgetedEnv(Env<double[], double[]> env, EpisodeBudget budget) : base(env) { _budget = budget; }
+    readonly Func<double[], double?>? _score;
+
+    public BudgetedEnv(Env<double[], double[]> env, EpisodeBudget budget, Func<double[], double?>? score = null) : base(env)
+    {
+        _budget = budget; _score = score;
+    }
 
     public EpisodeBudget Budget => _budget;
 
@@ -36,7 +45,9 @@ public sealed class BudgetedEnv : Wrapper<double[], double[]>
         {
             _inEpisode = false;
             bool diverged = r.Information.TryGetValue("diverged", out var d) && d is true;
-            _budget.Record(_actions.ToArray(), diverged ? double.PositiveInfinity : -_return, gradient: false);
+            var actions = _actions.ToArray();
+            double loss = diverged ? double.PositiveInfinity : _score?.Invoke(actions) ?? -_return;
+            _budget.Record(actions, loss, gradient: false);
         }
         return r;
     }

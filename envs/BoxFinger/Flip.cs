@@ -30,9 +30,11 @@ public sealed class FlipDynamics : BoxFingerDynamics
         return new TaskInstance(
             TaskRegistry.CanonicalName("flip", o, Spec.Options),
             "Box flip (Dawson 2021): x = (x_des, z_des), unbounded (sampling box [−0.5, 0.5] × [0, 1]); " +
-            "initial guess (0, 0.25); 599 Euler steps of 1 ms; success: loss < 0.1.",
+            "initial guess (0, 0.25); 599 Euler steps of 1 ms; success: loss < 0.01, the box flipped (θ_T ≈ 0) and pushed to within " +
+            "0.1 m of x = 0. The paper's qualitative success (box flipped; exact GD ends at 0.0446, 0.21 m short of x = 0) does not " +
+            "discriminate: uniform random search in the sampling box finds a loss below 0.1 in 1–5 episodes and below 0.05 in about 10.",
             new FlipDynamics(mode),
-            successThreshold: 0.1,
+            successThreshold: 0.01,
             landscape: new LandscapePreset("x_des", "z_des", -0.5, 0.5, 0.0, 1.0, 200, (x, z) => [x, z],
                 "Dawson Fig. 2: finger setpoint over x_des ∈ [−0.5, 0.5], z_des ∈ [0, 1]"));
     }
@@ -75,7 +77,8 @@ public sealed class GraspDynamics : BoxFingerDynamics
         return new TaskInstance(
             TaskRegistry.CanonicalName("grasp", o, Spec.Options),
             "Box grasp (Dawson 2021): x = (x1, z1, x2, z2), unbounded (sampling box [−1, 1] × [0, 2] per finger); " +
-            "initial guess (−0.05, 0.25, 0.05, 0.25); 499 Euler steps of 1 ms; success: loss < 0.3 (the resting plateau is 0.57).",
+            "initial guess (−0.05, 0.25, 0.05, 0.25); 499 Euler steps of 1 ms; success: loss < 0.3, the box lifted to z > 0.45 m " +
+            "from its resting 0.245 m (the paper's qualitative criterion, the fingers lifting the box off the 0.57 plateau where a failed run stays).",
             new GraspDynamics(mode),
             successThreshold: 0.3,
             landscape: new LandscapePreset("x (left finger; right finger mirrored)", "z", -1.0, 1.0, 0.0, 2.0, 200,

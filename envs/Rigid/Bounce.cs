@@ -325,7 +325,8 @@ public sealed class BounceDynamics : ScalarDynamics, ISideView
         return $"Bounce (BO-Leap App. B.1, Warp's bounce scene, z up): a {F(_s.Mass)} kg ball of radius {F(_s.Radius)} m starts at {V(_s.Start)} with " +
                $"initial velocity x = (vx, vy, vz) ∈ [−{F(_s.MaxSpeed)}, {F(_s.MaxSpeed)}]³ m/s (initial guess (3, 0, −3)); ground z = 0 and a box wall " +
                $"at {V(_s.WallCentre)} with half sizes {V(_s.WallHalfSize)}; {contact} at {F(1 / _s.Dt)} Hz for {F(_s.Duration)} s; " +
-               $"loss = distance of the final ball centre to the target {V(_s.Target)} m; success: loss < 0.1. Step view: one step whose action is v₀; " +
+               $"loss = distance of the final ball centre to the target {V(_s.Target)} m; success: loss < 0.1, the ball ending within one radius of the target " +
+               "(random search gets no seed there in 1,000 episodes, CMA-ES every seed). Step view: one step whose action is v₀; " +
                "observation (x, y, z, ẋ, ẏ, ż); the initial height is the state's z, so ∂L/∂(initial state) includes ∂L/∂z₀.";
     }
 }

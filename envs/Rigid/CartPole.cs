@@ -348,7 +348,8 @@ public sealed class CartPoleDynamics : ScalarDynamics, ISideView
         $"substeps each); action per step ∈ [−1, 1]^{1 + _n}: cart velocity command × {F(_m.MaxCartSpeed)} m/s (first-order servo, " +
         $"τ = {F(_m.CartTimeConstant)} s) and joint torques × {string.Join("/", _m.MaxTorques.Select(F))} N·m; " +
         $"x ∈ [−1, 1]^{Horizon * ActionSize}, initial guess 0; loss = distance of the final tip to the target " +
-        $"({F(_m.TargetX)}, {F(_m.TargetZ)}) m (rail at height 0); success: loss < 0.1; gradients by reverse mode. Step view: " +
+        $"({F(_m.TargetX)}, {F(_m.TargetZ)}) m (rail at height 0); success: loss < 0.1 (tip within 0.1 m of the target; random search gets no seed there in " +
+        $"1,000 episodes); gradients by reverse mode. Step view: " +
         $"one step per control step; observation x, ẋ, (sin φ, cos φ, φ̇) per rod (φ from the upward vertical), tip − target.";
 
     internal static TaskInstance CreateTask(string name, CartPoleModel model, LandscapePreset landscape)

@@ -362,13 +362,14 @@ public sealed class PinballDynamics : ScalarDynamics, ISideView
         $"x ∈ [−1, 1]^{_m.Colliders} = paddle angles / {F(_m.MaxAngle)} rad (0 = horizontal, row-major from the top left), initial guess 0; " +
         $"impulse contact at the exact time of impact, restitution {F(_m.PaddleRestitution)} (paddles, walls), {F(_m.FloorRestitution)} with " +
         $"Coulomb μ = {F(_m.FloorFriction)} (floor), none below {F(_m.RestitutionThreshold)} m/s; {F(_m.Duration)} s at {F(1 / _m.Dt)} Hz; " +
-        $"loss = distance of the final ball centre to the target ({F(_m.TargetX)}, {F(_m.TargetZ)}) m; success: loss < 0.5. " +
+        $"loss = distance of the final ball centre to the target ({F(_m.TargetX)}, {F(_m.TargetZ)}) m; success: loss < 0.1, the ball ending within half its " +
+        "radius of the target (at 0.5, the first threshold tried, uniform random search succeeded on every seed within 26 episodes). " +
         "Step view: one step whose action is all the angles; observation (x, z, ẋ, ż) of the ball.";
 
     internal static TaskInstance CreateTask(string name, PinballModel model, LandscapePreset landscape)
     {
         var dyn = new PinballDynamics(model);
-        return new TaskInstance(name, dyn.Describe(), dyn, successThreshold: 0.5, landscape: landscape);
+        return new TaskInstance(name, dyn.Describe(), dyn, successThreshold: 0.1, landscape: landscape);
     }
 }
 

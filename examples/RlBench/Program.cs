@@ -1,6 +1,6 @@
 // RL benchmark: PPO and SAC (SB3 defaults) on the pendulum, and on the contact tasks cast as episodes.
 // Usage: dotnet run --project examples/RlBench -c Release -- [pendulum|contact|all] [--seeds 0,1,2]
-//        [--algos sac,ppo] [--sac-episodes 100] [--ppo-episodes 500] [--contact-budget 1000] [--out docs/img]
+//        [--algos sac,ppo] [--sac-episodes 100] [--ppo-episodes 500] [--contact-budget 1000] [--out out/rl-bench]
 // Writes learning curves (PNG + CSV) to --out and prints a Markdown summary (wall times, returns, memory).
 using System.Diagnostics;
 using System.Globalization;
@@ -20,7 +20,7 @@ string[] algos = opts.GetValueOrDefault("algos", "sac,ppo").Split(',');
 int sacEpisodes = int.Parse(opts.GetValueOrDefault("sac-episodes", "100"));   // 100 × 200 steps = 20k steps (SB3 zoo)
 int ppoEpisodes = int.Parse(opts.GetValueOrDefault("ppo-episodes", "500"));   // 500 × 200 steps = 100k steps (SB3 zoo)
 int contactBudget = int.Parse(opts.GetValueOrDefault("contact-budget", "1000"));
-string outDir = opts.GetValueOrDefault("out", "docs/img");
+string outDir = opts.GetValueOrDefault("out", "out/rl-bench");
 // Extra settings per agent (e.g. --ppo-set gamma=0.9,learning_rate=1e-3,n_steps=4096) and a tag for the file names.
 var agentSettings = new Dictionary<string, string> { ["sac"] = opts.GetValueOrDefault("sac-set", ""), ["ppo"] = opts.GetValueOrDefault("ppo-set", "") };
 string tag = opts.GetValueOrDefault("tag", "");

@@ -4,7 +4,7 @@ using ContactOpt.Tasks;
 
 namespace ContactOpt.Tests;
 
-/// <summary>Reference values from research/flip-grasp.md (reference code, float64 re-derivation).</summary>
+/// <summary>Reference values from docs/flip-grasp.md (reference code, float64 re-derivation).</summary>
 public class FlipGraspReferenceTests
 {
     static readonly TaskRegistry Registry = BuiltinTasks.CreateRegistry();
