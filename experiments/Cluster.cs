@@ -81,6 +81,14 @@ public static class Cluster
         throw new ArgumentException($"'{dir}' is not a ContactOpt study directory (no {StudyFile} or results database).");
     }
 
+    /// <summary>
+    /// Whether a directory belongs to a study: it holds a study file, a store, or the lock of a store that another
+    /// compare is creating right now.
+    /// </summary>
+    public static bool IsStudyDirectory(string dir) =>
+        File.Exists(Path.Combine(dir, StudyFile)) || Stores(dir).Count > 0
+        || Directory.EnumerateFiles(dir, "results*.db.lock").Any(f => Path.GetFileName(f) == LocalDatabase + ".lock" || ShardFile.IsMatch(Path.GetFileName(f)[..^5]));
+
     /// <summary>Shard files present in a directory, ordered by shard count then index.</summary>
     public static IReadOnlyList<(string Path, int Index, int Count)> ShardFiles(string dir)
     {

@@ -119,6 +119,18 @@ public sealed class ResultStore : IDisposable
         return store;
     }
 
+    /// <summary>
+    /// Checks, without writing, that the writer could take over the store at <paramref name="path"/> for
+    /// <paramref name="study"/>: throws <see cref="StoreMismatchException"/> for another study, another version
+    /// or a foreign file. A store that a live process writes, or that a killed process left before its schema
+    /// was committed (empty, or with a hot journal only a writer may roll back), is left for the writer to judge.
+    /// </summary>
+    public static void CheckWritable(string path, StudySpec study)
+    {
+        if (!File.Exists(path) || IsBeingWritten(path) || new FileInfo(path).Length == 0 || File.Exists(path + "-journal")) return;
+        using var store = OpenReadOnly(path, study);
+    }
+
     /// <summary>An empty store in memory for <paramref name="study"/> (merged views of several store files).</summary>
     public static ResultStore InMemory(StudySpec study)
     {

@@ -79,13 +79,10 @@ public static class CompareCommand
         if (string.IsNullOrWhiteSpace(dir)) throw new UsageException("--out is empty; give a directory.");
         if (File.Exists(dir)) throw new UsageException($"--out '{dir}' is a file, not a directory.");
         if (Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any()
-            && !File.Exists(Path.Combine(dir, Cluster.StudyFile)) && Cluster.Stores(dir).Count == 0)
+            && !Cluster.IsStudyDirectory(dir))
             throw new UsageException($"'{dir}' exists and is not a ContactOpt study directory; choose another --out.");
         Cluster.CheckStudy(dir, study);
-        foreach (var existing in Cluster.Stores(dir))
-        {
-            using var check = ResultStore.OpenReadOnly(existing, study);
-        }
+        foreach (var existing in Cluster.Stores(dir)) ResultStore.CheckWritable(existing, study);
         if (slurm) return Slurm(dir, study, arraySizeText, cpusText, partition, time, submit, resubmit, sbatch);
         if (shard.Count > 1 && File.Exists(Path.Combine(dir, "slurm", "array.json")) && Cluster.ArraySize(dir) != shard.Count)
             throw new UsageException($"'{dir}' is split into {Cluster.ArraySize(dir)} shards; --shard {shard} does not match.");

@@ -36,26 +36,69 @@ public class ConcurrencyAndKillTests
 
     static IEnumerable<string> Strip(string f) => File.ReadAllLines(f).Select(l => string.Join(",", l.Split(',').Take(7)));
 
-    [Test]
-    public void TwoComparesOnOneDirectoryLeaveOneWriterAndAnIntactStore()
+    static void WaitForLock(string dir, Process p)
     {
-        var dir = Path.Combine(_root, "shared");
-        string[] study = ["compare", "cartpole", "--agents", "rand", "--seeds", "2", "--budget", "3000", "--jobs", "1", "--out", dir, "--quiet"];
-        var a = Start(study);
-        var b = Start(study);
-        var ra = Finish(a); var rb = Finish(b);
-        var codes = new[] { ra.Code, rb.Code }.Order().ToArray();
-        Assert.That(codes, Is.EqualTo(new[] { 0, 2 }), $"a: {ra.Err}\nb: {rb.Err}");
-        var loser = ra.Code == 2 ? ra.Err : rb.Err;
-        Assert.That(loser.Trim().Split('\n'), Has.Length.EqualTo(1), loser);
-        Assert.That(loser, Does.Contain("another compare is running here (pid "));
+        var sw = Stopwatch.StartNew();
+        while (!File.Exists(Path.Combine(dir, "results.db.lock.owner")) && !p.HasExited && sw.Elapsed < TimeSpan.FromSeconds(60)) Thread.Sleep(10);
+        Assert.That(p.HasExited, Is.False, "the first compare ended before the second started");
+    }
 
+    static void AssertIntact(string dir)
+    {
+        SqliteConnection.ClearAllPools();
         var status = HardeningTests.Cli("status", dir);
         Assert.That(status.Code, Is.EqualTo(0), status.Err);
-        Assert.That(status.Out, Does.Contain("complete:"));
-        var again = HardeningTests.Cli([.. study]);
-        Assert.That(again.Code, Is.EqualTo(0), again.Err);
-        Assert.That(File.ReadAllLines(Path.Combine(dir, "export", "runs.csv")), Has.Length.EqualTo(1 + 2));
+        var row = status.Out.Split('\n').Single(l => l.TrimStart().StartsWith("0/1")).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(row[5], Is.EqualTo("0"), $"no run may be marked failed by the refused writer: {status.Out}");
+        using var store = ResultStore.OpenReadOnly(Path.Combine(dir, "results.db"), Cluster.LoadStudy(dir));
+        Assert.That(store.Runs(finishedOnly: false).All(r => r.Status is "done" or "running"), Is.True);
+    }
+
+    /// <summary>A study long enough to still be running while a second compare starts; it is killed at the end.</summary>
+    static string[] LongStudy(string dir) => ["compare", "cartpole", "--agents", "rand", "--seeds", "4", "--budget", "100000", "--jobs", "1", "--out", dir, "--quiet"];
+
+    [Test]
+    public void ASecondCompareOnARunningStudyIsRefusedWithTheOwnersPid()
+    {
+        var dir = Path.Combine(_root, "shared");
+        var a = Start(LongStudy(dir));
+        try
+        {
+            WaitForLock(dir, a);
+            var (code, err) = Finish(Start(LongStudy(dir)));
+            Assert.That(code, Is.EqualTo(2), err);
+            Assert.That(err.Trim().Split('\n'), Has.Length.EqualTo(1), err);
+            Assert.That(err, Does.Contain($"another compare is running here (pid {a.Id} "));
+            Assert.That(a.HasExited, Is.False);
+        }
+        finally { if (!a.HasExited) a.Kill(entireProcessTree: true); a.WaitForExit(); }
+        AssertIntact(dir);
+    }
+
+    [Test]
+    public void TwoComparesStartedTogetherLeaveOneWriterAndAnIntactStore()
+    {
+        var dir = Path.Combine(_root, "together");
+        var a = Start(LongStudy(dir));
+        var b = Start(LongStudy(dir));
+        try
+        {
+            // The loser gives up about a second after the winner took the lock; the winner keeps running.
+            var sw = Stopwatch.StartNew();
+            while (!a.HasExited && !b.HasExited && sw.Elapsed < TimeSpan.FromSeconds(60)) Thread.Sleep(10);
+            var (loser, winner) = a.HasExited ? (a, b) : (b, a);
+            Assert.That(loser.HasExited, Is.True, "neither compare was refused");
+            var (code, err) = Finish(loser);
+            Assert.That(code, Is.EqualTo(2), err);
+            Assert.That(err.Trim().Split('\n'), Has.Length.EqualTo(1), err);
+            Assert.That(err, Does.Contain($"another compare is running here (pid {winner.Id} "));
+            Assert.That(winner.HasExited, Is.False);
+        }
+        finally
+        {
+            foreach (var p in new[] { a, b }) { if (!p.HasExited) p.Kill(entireProcessTree: true); p.WaitForExit(); }
+        }
+        AssertIntact(dir);
     }
 
     [Test]

@@ -321,16 +321,16 @@ public class HardeningTests
     }
 
     // 8, 9: accepted values that blow up numerically are failed runs (exit 1, log), never "bad input".
-    [TestCase("sgd", "sigma=1e308")]
-    [TestCase("bo-leap", "sigma0=1e308")]
-    [TestCase("cmaes", "sigma0=1e308")]
-    [TestCase("gd", "step_size=1e308")]
-    [TestCase("ppo", "n_steps=2", "batch_size=2", "learning_rate=1", "ent_coef=1000", "vf_coef=1000")]
-    [TestCase("ppo", "n_steps=2", "batch_size=2", "adam_eps=1e-12", "log_std_init=2", "clip_range=1000", "max_grad_norm=1e6")]
-    [TestCase("sac", "learning_starts=1", "batch_size=2", "learning_rate=1")]
-    public void NumericalBlowUpsAreFailedRunsNotBadInput(string agent, params string[] sets)
+    [TestCase("cartpole", "6", "sgd", "sigma=1e308")]
+    [TestCase("cartpole", "6", "bo-leap", "sigma0=1e308")]
+    [TestCase("cartpole", "6", "cmaes", "sigma0=1e308")]
+    [TestCase("cartpole", "6", "gd", "step_size=1e308")]
+    [TestCase("sphere", "12", "ppo", "n_steps=2", "batch_size=2", "learning_rate=1", "ent_coef=1000", "vf_coef=1000")]
+    [TestCase("sphere", "12", "ppo", "n_steps=2", "batch_size=2", "adam_eps=1e-12", "log_std_init=2", "clip_range=1000", "max_grad_norm=1e6")]
+    [TestCase("cartpole", "2", "sac", "learning_starts=1", "batch_size=2", "learning_rate=1")]
+    public void NumericalBlowUpsAreFailedRunsNotBadInput(string task, string budget, string agent, params string[] sets)
     {
-        var args = new List<string> { "run", "cartpole", "--agent", agent, "--budget", "6" };
+        var args = new List<string> { "run", task, "--agent", agent, "--budget", budget };
         foreach (var s in sets) args.AddRange(["--set", s]);
         var (code, _, err) = Cli(args.ToArray());
         var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("contactopt ")).ToList();
@@ -340,6 +340,8 @@ public class HardeningTests
             Assert.That(lines, Has.Count.EqualTo(1), err);
             Assert.That(lines[0], Does.Contain("failed").And.Contain("details in"));
             Assert.That(err, Does.Not.Contain("   at "));
+            var log = lines[0][(lines[0].LastIndexOf("details in ", StringComparison.Ordinal) + 11)..].TrimEnd(')');
+            Assert.That(File.ReadAllText(log), Does.Contain("   at "), "the log holds the stack trace");
         }
     }
 
