@@ -90,23 +90,26 @@ public static class OptionsBinder
         if (value is double d2 && !double.IsFinite(d2)) throw new ArgumentException($"option {key}={d2.ToString("R", ci)} must be a finite number.");
         bool low = !double.IsNaN(attr.Min) && v < attr.Min, high = !double.IsNaN(attr.Max) && v > attr.Max;
         if (low || high)
-            throw new ArgumentException($"option {key}={Format(value)} must be in [{(double.IsNaN(attr.Min) ? "−∞" : attr.Min.ToString("R", ci))}, {(double.IsNaN(attr.Max) ? "∞" : attr.Max.ToString("R", ci))}].");
+            throw new ArgumentException($"option {key}={Format(value)} must be in [{(double.IsNaN(attr.Min) ? "−∞" : attr.Min.ToString("R", ci))}, {(double.IsNaN(attr.Max) ? "∞" : attr.Max.ToString("R", ci))}] (the declared bounds).");
     }
 
     public static T Bind<T>(T defaults, IReadOnlyDictionary<string, string> settings) where T : class
     {
         var copy = (T)typeof(T).GetMethod("<Clone>$")!.Invoke(defaults, null)!;
         var props = Props(typeof(T)).ToDictionary(x => x.Attr.Name, x => x);
+        var bounded = new List<(string, object, OptionAttribute)>();
         foreach (var (key, text) in settings)
         {
             if (!props.TryGetValue(key, out var p))
                 throw new ArgumentException($"unknown option '{key}'; options: {string.Join(", ", props.Keys)}.");
             if (text is null) throw new ArgumentException($"option {key} has no value.");
             var value = Parse(key, text, p.Prop.PropertyType);
-            CheckBounds(key, value, p.Attr);
+            bounded.Add((key, value, p.Attr));
             p.Prop.SetValue(copy, value);
         }
+        // The record's own rules first (their messages name the value in the record's style), then the declared bounds.
         if (copy is IValidatable v) v.Validate();
+        foreach (var (key, value, attr) in bounded) CheckBounds(key, value, attr);
         return copy;
     }
 
