@@ -97,6 +97,9 @@ public sealed class ResultStore : IDisposable
     {
         var full = System.IO.Path.GetFullPath(path);
         if (!File.Exists(full)) throw new ArgumentException($"no results database at '{path}'.");
+        // A hot journal without a live writer: a process was killed inside a commit. Only a writer may roll it back.
+        if (File.Exists(full + "-journal") && !IsBeingWritten(full))
+            throw new StoreMismatchException($"'{path}' was left in the middle of a write by a process that was killed; repeat its compare command to recover it (readers never write).");
         SqliteConnection db;
         try
         {

@@ -125,6 +125,7 @@ public class ConcurrencyAndKillTests
         Assert.That(instants, Has.Count.GreaterThanOrEqualTo(20));
 
         var killed = Dir("killed");
+        int midCommit = 0;
         foreach (var t in instants)
         {
             var k = Start(Study(killed));
@@ -137,12 +138,15 @@ public class ConcurrencyAndKillTests
             if (File.Exists(Path.Combine(killed, "study.json")))
             {
                 var status = HardeningTests.Cli("status", killed);
+                // Killed inside a commit: the store has a hot journal, which only the next writer rolls back.
+                if (status.Code == 2 && status.Err.Contains("left in the middle of a write")) { midCommit++; continue; }
                 Assert.That(status.Code, Is.EqualTo(0), $"after a kill at {t:0} ms: {status.Err}");
                 // Nobody holds the lock after a kill: nothing reads as running (a run in flight reads as abandoned).
                 var row = status.Out.Split('\n').Single(l => l.TrimStart().StartsWith("0/1")).Split(' ', StringSplitOptions.RemoveEmptyEntries);
                 Assert.That(row[3], Is.EqualTo("0"), status.Out);
             }
         }
+        TestContext.Out.WriteLine($"store created at {created:0} ms of {total:0} ms; {midCommit} kill(s) inside a commit");
         var resumed = HardeningTests.Cli(Study(killed));
         Assert.That(resumed.Code, Is.EqualTo(0), resumed.Err);
         Assert.That(Strip(Path.Combine(killed, "export", "episodes.csv")), Is.EqualTo(Strip(Path.Combine(clean, "export", "episodes.csv"))));
