@@ -21,9 +21,9 @@ public static class Catalog
     /// <summary>The study of a directory (study.json or results.db), turning problems into usage errors.</summary>
     public static Experiments.StudySpec Study(string dir)
     {
+        if (string.IsNullOrWhiteSpace(dir)) throw new UsageException("the study directory is empty.");
         if (!Directory.Exists(dir)) throw new UsageException($"study directory '{dir}' does not exist.");
-        try { return Experiments.Cluster.LoadStudy(dir); }
-        catch (Exception e) when (e is ArgumentException or Experiments.StoreMismatchException) { throw new UsageException(e.Message); }
+        return Experiments.Cluster.LoadStudy(dir);
     }
 
     /// <summary>Parameters from --params or the task's initial guess, with the dimension checked.</summary>

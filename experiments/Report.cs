@@ -56,7 +56,7 @@ public sealed class ReportBuilder(ResultStore store, TaskRegistry tasks)
         var summaries = Summaries();
         var runs = store.Runs();
         var sb = new StringBuilder();
-        sb.AppendLine($"# {study.Name ?? "ContactOpt comparison"}");
+        sb.AppendLine($"# {Md(study.Name ?? "ContactOpt comparison")}");
         sb.AppendLine();
         sb.AppendLine($"Tasks: {string.Join(", ", study.Tasks)}. Agents: {string.Join(", ", study.Agents)}. Seeds: {study.Seeds}. " +
                       $"Budget: {study.Budget} episodes (an episode is one simulation, with or without its gradient){(study.Overrides.Count > 0 ? ", with the per-agent overrides listed below" : "")}.");
@@ -68,7 +68,7 @@ public sealed class ReportBuilder(ResultStore store, TaskRegistry tasks)
         {
             sb.AppendLine("Overrides:");
             foreach (var o in study.Overrides)
-                sb.AppendLine($"- {o.Task} / {o.Agent}: budget {(o.Budget?.ToString(Ci) ?? "default")}{(o.Settings.Count > 0 ? "; " + string.Join(", ", o.Settings.Select(kv => $"{kv.Key}={kv.Value}")) : "")}");
+                sb.AppendLine($"- {Md(o.Task)} / {Md(o.Agent)}: budget {(o.Budget?.ToString(Ci) ?? "default")}{(o.Settings.Count > 0 ? "; " + string.Join(", ", o.Settings.Select(kv => $"{Md(kv.Key)}={Md(kv.Value)}")) : "")}");
             sb.AppendLine();
         }
         sb.AppendLine($"Metric: best loss found within the budget (lower is better), per seed; mean with its {Stats.IntervalMethod()}. " +
@@ -140,7 +140,7 @@ public sealed class ReportBuilder(ResultStore store, TaskRegistry tasks)
             foreach (var line in PaperNotes.For(task, rows, runs.Where(r => r.Task == task).ToList(), store)) sb.AppendLine(line);
         }
         var path = Path.Combine(directory, "report.md");
-        File.WriteAllText(path, sb.ToString());
+        AtomicFile.Write(path, sb.ToString());
         return path;
     }
 
@@ -159,6 +159,8 @@ public sealed class ReportBuilder(ResultStore store, TaskRegistry tasks)
     }
 
     public static string F(double v) => double.IsNaN(v) ? "—" : double.IsPositiveInfinity(v) ? "∞" : v.ToString(Math.Abs(v) < 1e-3 && v != 0 ? "0.00e+0" : "0.0000", Ci);
+    /// <summary>Interpolated text as one Markdown line: control characters (a newline would start a heading) become spaces.</summary>
+    static string Md(string s) => new(s.Select(c => char.IsControl(c) ? ' ' : c).ToArray());
     static string Slug(string s) => new(s.Select(c => char.IsLetterOrDigit(c) ? c : '-').ToArray());
 
     /// <summary>Whether positive values span more than 1.5 decades (then a log axis reads better).</summary>

@@ -76,9 +76,10 @@ public sealed class StudyRunner(StudySpec study, TaskRegistry tasks, AgentRegist
     RunOutcome Execute(RunSpec run, Shard shard)
     {
         var sw = Stopwatch.StartNew();
-        long id = store.Start(run, CodeVersion, Machine, shard.Index);
+        long id = -1;
         try
         {
+            id = store.Start(run, CodeVersion, Machine, shard.Index);
             var task = tasks.Create(run.Task);
             var agent = agents.Create(run.Agent, run.Settings);
             var collector = new Collector();
@@ -89,7 +90,7 @@ public sealed class StudyRunner(StudySpec study, TaskRegistry tasks, AgentRegist
         catch (Exception e)
         {
             var message = $"{e.GetType().Name}: {e.Message}";
-            store.Fail(id, message + "\n" + e.StackTrace);
+            if (id >= 0) store.Fail(id, message + "\n" + e.StackTrace);
             return new RunOutcome(run, false, double.PositiveInfinity, sw.Elapsed.TotalSeconds, message);
         }
     }

@@ -15,22 +15,22 @@ public abstract record BoCommonOptions : IValidatable
     [Option("kappa", "LCB exploration coefficient κ (paper: 1.0)")]
     public double Kappa { get; init; } = 1.0;
 
-    [Option("raw_samples", "scrambled Sobol points on which the acquisition is evaluated before L-BFGS (BoTorch tutorials: 512)")]
+    [Option("raw_samples", "scrambled Sobol points on which the acquisition is evaluated before L-BFGS (BoTorch tutorials: 512)", Min = 1, Max = 100000)]
     public int RawSamples { get; init; } = 512;
 
-    [Option("acq_restarts", "bounded L-BFGS (BFGS-B) runs from the best raw samples, plus one from the incumbent (BoTorch tutorials: 10)")]
+    [Option("acq_restarts", "bounded L-BFGS (BFGS-B) runs from the best raw samples, plus one from the incumbent (BoTorch tutorials: 10)", Min = 0, Max = 1000)]
     public int AcqRestarts { get; init; } = 10;
 
-    [Option("acq_maxiter", "iterations per acquisition L-BFGS run")]
+    [Option("acq_maxiter", "iterations per acquisition L-BFGS run", Min = 1, Max = 10000)]
     public int AcqMaxIter { get; init; } = 50;
 
-    [Option("fit_points", "at most this many points (seeded random subset) enter the MAP hyperparameter fit; all enter the posterior")]
+    [Option("fit_points", "at most this many points (seeded random subset) enter the MAP hyperparameter fit; all enter the posterior", Min = 2, Max = 10000)]
     public int FitPoints { get; init; } = 128;
 
-    [Option("fit_restarts", "BFGS-B runs of the hyperparameter fit: one warm-started from the previous trial, the others random")]
+    [Option("fit_restarts", "BFGS-B runs of the hyperparameter fit: one warm-started from the previous trial, the others random", Min = 1, Max = 1000)]
     public int FitRestarts { get; init; } = 2;
 
-    [Option("fit_maxiter", "iterations per hyperparameter BFGS-B run (BoTorch/scipy: up to 2000; bo-svae-dc: 100)")]
+    [Option("fit_maxiter", "iterations per hyperparameter BFGS-B run (BoTorch/scipy: up to 2000; bo-svae-dc: 100)", Min = 1, Max = 10000)]
     public int FitMaxIter { get; init; } = 50;
 
     [Option("noise_floor", "lower bound on the GP noise variance in standardised units (deterministic simulators; BoTorch fixed-noise advice 1e-6)")]
@@ -127,7 +127,7 @@ public sealed record BayesOptOptions : BoCommonOptions
 {
     public BayesOptOptions() { Acquisition = AcquisitionKind.LogEi; }
 
-    [Option("init_points", "scrambled Sobol points evaluated before the first BO trial; 0 = 2·(d + 1)")]
+    [Option("init_points", "scrambled Sobol points evaluated before the first BO trial; 0 = 2·(d + 1)", Min = 0, Max = 10000)]
     public int InitPoints { get; init; } = 0;
 
     public override void Validate()
@@ -180,10 +180,10 @@ public sealed record BoDescentsOptions : BoCommonOptions
     [Option("step_size", "gradient step α of each descent, raw parameter units (not stated in the paper; set it per task)")]
     public double StepSize { get; init; } = 0.01;
 
-    [Option("max_steps", "J: at most this many gradient steps per BO trial (not stated; 100 = BO-Leap's per-trial budget)")]
+    [Option("max_steps", "J: at most this many gradient steps per BO trial (not stated; 100 = BO-Leap's per-trial budget)", Min = 1, Max = 1000000)]
     public int MaxSteps { get; init; } = 100;
 
-    [Option("patience", "halt a descent after more than this many consecutive non-improving steps (paper: 3)")]
+    [Option("patience", "halt a descent after more than this many consecutive non-improving steps (paper: 3)", Min = 0, Max = 1000000)]
     public int Patience { get; init; } = 3;
 
     [Option("min_improvement", "a step improves only if it lowers the descent's best loss by more than this (0 = any decrease)")]

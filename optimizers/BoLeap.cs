@@ -18,25 +18,25 @@ public enum PathShift
 /// </summary>
 public sealed record BoLeapOptions : BoCommonOptions
 {
-    [Option("popsize", "K: candidates sampled per semi-local iteration (paper: 10)")]
+    [Option("popsize", "K: candidates sampled per semi-local iteration (paper: 10)", Min = 2, Max = 10000)]
     public int PopSize { get; init; } = 10;
 
-    [Option("elite", "|Kbest|: best candidates whose unweighted mean starts the descent (not stated; CMA-ES μ = K/2 = 5)")]
+    [Option("elite", "|Kbest|: best candidates whose unweighted mean starts the descent (not stated; CMA-ES μ = K/2 = 5)", Min = 1, Max = 10000)]
     public int Elite { get; init; } = 5;
 
     [Option("sigma0", "σ₁: initial local step size in raw parameter units, reset every BO trial (paper: 1.0)")]
     public double Sigma0 { get; init; } = 1.0;
 
-    [Option("local_budget", "episodes of semi-local search per BO trial before the GP is refitted and LCB picks a new start (paper: 100)")]
+    [Option("local_budget", "episodes of semi-local search per BO trial before the GP is refitted and LCB picks a new start (paper: 100)", Min = 1, Max = 1000000)]
     public int LocalBudget { get; init; } = 100;
 
-    [Option("max_descent_steps", "J: at most this many gradient steps per descent (not stated; 10 as in the LUCiD reimplementation)")]
+    [Option("max_descent_steps", "J: at most this many gradient steps per descent (not stated; 10 as in the LUCiD reimplementation)", Min = 1, Max = 1000000)]
     public int MaxDescentSteps { get; init; } = 10;
 
     [Option("step_size", "gradient step α, raw parameter units (not stated in the paper; set it per task)")]
     public double StepSize { get; init; } = 0.01;
 
-    [Option("patience", "halt a descent after more than this many consecutive stagnating or increasing steps (paper: 3)")]
+    [Option("patience", "halt a descent after more than this many consecutive stagnating or increasing steps (paper: 3)", Min = 0, Max = 1000000)]
     public int Patience { get; init; } = 3;
 
     [Option("min_improvement", "a step counts as improving only if it lowers the descent's best loss by more than this (not stated; 0)")]
@@ -51,7 +51,7 @@ public sealed record BoLeapOptions : BoCommonOptions
     [Option("first_start", "first BO start, when the GP has no data (not stated): random, guess or center")]
     public StartPoint FirstStart { get; init; } = StartPoint.Random;
 
-    [Option("resamples", "candidates outside the bounds are redrawn up to this many times, then clipped (cmaes library: 100)")]
+    [Option("resamples", "candidates outside the bounds are redrawn up to this many times, then clipped (cmaes library: 100)", Min = 0, Max = 1000)]
     public int Resamples { get; init; } = 100;
 
     public override void Validate()

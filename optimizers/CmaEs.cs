@@ -8,22 +8,22 @@ public sealed record CmaEsOptions : IValidatable
     [Option("sigma0", "initial step size as a fraction of the mean width of the bounds/sampling box (pycma advice 0.2–0.3; the paper does not state σ₀)")]
     public double Sigma0 { get; init; } = 0.3;
 
-    [Option("popsize", "population size λ of the first run; 0 = the tutorial default 4 + ⌊3 ln n⌋ (the paper: library default)")]
+    [Option("popsize", "population size λ of the first run; 0 = the tutorial default 4 + ⌊3 ln n⌋ (the paper: library default)", Min = 0, Max = 10000)]
     public int PopSize { get; init; } = 0;
 
     [Option("start", "mean of the first run: guess (task's initial guess), random or center; restarts always start at a uniformly random point")]
     public StartPoint Start { get; init; } = StartPoint.Guess;
 
-    [Option("restarts", "IPOP: at most this many restarts after a run terminates, each doubling λ (pycma fmin2 restarts=9); 0 = plain CMA-ES")]
+    [Option("restarts", "IPOP: at most this many restarts after a run terminates, each doubling λ (pycma fmin2 restarts=9); 0 = plain CMA-ES", Min = 0, Max = 100)]
     public int Restarts { get; init; } = 9;
 
-    [Option("incpopsize", "factor by which λ grows at each IPOP restart (pycma default 2)")]
+    [Option("incpopsize", "factor by which λ grows at each IPOP restart (pycma default 2)", Min = 1, Max = 10)]
     public double IncPopSize { get; init; } = 2.0;
 
     [Option("active", "active CMA: negative recombination weights for the worst half (cmaes library and pycma default: true)")]
     public bool Active { get; init; } = true;
 
-    [Option("resamples", "samples outside the bounds are redrawn up to this many times, then clipped (cmaes library: 100)")]
+    [Option("resamples", "samples outside the bounds are redrawn up to this many times, then clipped (cmaes library: 100)", Min = 0, Max = 1000)]
     public int Resamples { get; init; } = 100;
 
     [Option("tolfun", "termination: range of recent and current losses below this (pycma 1e-11)")]
@@ -31,6 +31,9 @@ public sealed record CmaEsOptions : IValidatable
 
     [Option("tolx", "termination: σ·√C_ii and σ·|pc_i| all below tolx·σ₀ (pycma 1e-11, relative here)")]
     public double TolX { get; init; } = 1e-11;
+
+    /// <summary>Largest population λ, given or reached by IPOP restarts (the declared bound of popsize).</summary>
+    public const int MaxPopSize = 10000;
 
     public void Validate()
     {
@@ -79,7 +82,7 @@ public sealed class CmaEs(CmaEsOptions options) : IOptimizer
         {
             if (run > 0)
             {
-                lambda = (int)Math.Round(lambda * Options.IncPopSize);
+                lambda = (int)Math.Min(CmaEsOptions.MaxPopSize, Math.Round(lambda * Options.IncPopSize)); // IPOP growth stops at the declared bound
                 mean = new double[n]; ev.Box.Uniform(rng, mean);
             }
             _runs.Add(RunOnce(ev, rng, mean, sigma0, lambda));

@@ -58,10 +58,10 @@ public sealed record RandomDescentsOptions : IValidatable
     [Option("step_size", "gradient step α in raw parameter units (not stated in the paper; set it per task)")]
     public double StepSize { get; init; } = 0.01;
 
-    [Option("max_steps", "J: at most this many gradient steps per descent (not stated; 100 = BO-Leap's per-trial budget)")]
+    [Option("max_steps", "J: at most this many gradient steps per descent (not stated; 100 = BO-Leap's per-trial budget)", Min = 1, Max = 1000000)]
     public int MaxSteps { get; init; } = 100;
 
-    [Option("patience", "halt a descent after more than this many consecutive non-improving steps (paper: 3)")]
+    [Option("patience", "halt a descent after more than this many consecutive non-improving steps (paper: 3)", Min = 0, Max = 1000000)]
     public int Patience { get; init; } = 3;
 
     [Option("min_improvement", "a step improves only if it lowers the descent's best loss by more than this (0 = any decrease)")]

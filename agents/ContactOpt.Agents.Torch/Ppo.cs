@@ -9,25 +9,25 @@ namespace ContactOpt.Agents.Torch;
 /// </summary>
 public sealed record PpoOptions : IValidatable
 {
-    [Option("learning_rate", "Adam step size (SB3: 3e-4, constant)")]
+    [Option("learning_rate", "Adam step size (SB3: 3e-4, constant)", Max = 1)]
     public double LearningRate { get; init; } = 3e-4;
-    [Option("n_steps", "environment steps collected per update (SB3: 2048); use ~64 for one-step contact tasks with 1,000-episode budgets")]
+    [Option("n_steps", "environment steps collected per update (SB3: 2048); use ~64 for one-step contact tasks with 1,000-episode budgets", Min = 1, Max = 100000)]
     public int NSteps { get; init; } = 2048;
-    [Option("batch_size", "minibatch size (SB3: 64)")]
+    [Option("batch_size", "minibatch size (SB3: 64)", Min = 1, Max = 100000)]
     public int BatchSize { get; init; } = 64;
-    [Option("n_epochs", "passes over each rollout (SB3: 10)")]
+    [Option("n_epochs", "passes over each rollout (SB3: 10)", Min = 1, Max = 1000)]
     public int NEpochs { get; init; } = 10;
     [Option("gamma", "discount factor (SB3: 0.99)")]
     public double Gamma { get; init; } = 0.99;
     [Option("gae_lambda", "GAE λ (SB3: 0.95)")]
     public double GaeLambda { get; init; } = 0.95;
-    [Option("clip_range", "policy ratio clip ε (SB3: 0.2)")]
+    [Option("clip_range", "policy ratio clip ε (SB3: 0.2)", Max = 1000)]
     public double ClipRange { get; init; } = 0.2;
-    [Option("ent_coef", "entropy bonus coefficient (SB3: 0)")]
+    [Option("ent_coef", "entropy bonus coefficient (SB3: 0)", Max = 1000)]
     public double EntCoef { get; init; } = 0.0;
-    [Option("vf_coef", "value loss coefficient (SB3: 0.5)")]
+    [Option("vf_coef", "value loss coefficient (SB3: 0.5)", Max = 1000)]
     public double VfCoef { get; init; } = 0.5;
-    [Option("max_grad_norm", "global gradient-norm clip (SB3: 0.5)")]
+    [Option("max_grad_norm", "global gradient-norm clip (SB3: 0.5)", Max = 1e6)]
     public double MaxGradNorm { get; init; } = 0.5;
     [Option("normalize_advantage", "normalise advantages per minibatch (SB3: true)")]
     public bool NormalizeAdvantage { get; init; } = true;
@@ -37,11 +37,11 @@ public sealed record PpoOptions : IValidatable
     public Activation Activation { get; init; } = Activation.Tanh;
     [Option("ortho_init", "orthogonal init, gains √2 hidden / 0.01 action head / 1 value head (SB3: true)")]
     public bool OrthoInit { get; init; } = true;
-    [Option("log_std_init", "initial state-independent log standard deviation (SB3: 0)")]
+    [Option("log_std_init", "initial state-independent log standard deviation (SB3: 0)", Min = -20, Max = 2)]
     public double LogStdInit { get; init; } = 0.0;
-    [Option("adam_eps", "Adam ε (SB3 sets 1e-5 for PPO)")]
+    [Option("adam_eps", "Adam ε (SB3 sets 1e-5 for PPO)", Min = 1e-12)]
     public double AdamEps { get; init; } = 1e-5;
-    [Option("threads", "TorchSharp intra-op threads (1 = deterministic)")]
+    [Option("threads", "TorchSharp intra-op threads (1 = deterministic)", Min = 1, Max = 64)]
     public int Threads { get; init; } = 1;
 
     public void Validate()

@@ -11,23 +11,23 @@ namespace ContactOpt.Agents.Torch;
 /// </summary>
 public sealed record SacOptions : IValidatable
 {
-    [Option("learning_rate", "Adam step size of actor, critics and entropy coefficient (SB3: 3e-4)")]
+    [Option("learning_rate", "Adam step size of actor, critics and entropy coefficient (SB3: 3e-4)", Max = 1)]
     public double LearningRate { get; init; } = 3e-4;
-    [Option("buffer_size", "replay buffer capacity in transitions (SB3: 1,000,000)")]
+    [Option("buffer_size", "replay buffer capacity in transitions (SB3: 1,000,000)", Min = 1, Max = 10000000)]
     public int BufferSize { get; init; } = 1_000_000;
-    [Option("learning_starts", "uniformly random actions for this many steps before training (SB3: 100)")]
+    [Option("learning_starts", "uniformly random actions for this many steps before training (SB3: 100)", Min = 0, Max = 10000000)]
     public int LearningStarts { get; init; } = 100;
-    [Option("batch_size", "minibatch size sampled from the buffer (SB3: 256)")]
+    [Option("batch_size", "minibatch size sampled from the buffer (SB3: 256)", Min = 1, Max = 100000)]
     public int BatchSize { get; init; } = 256;
     [Option("tau", "Polyak coefficient of the target critics (SB3: 0.005)")]
     public double Tau { get; init; } = 0.005;
     [Option("gamma", "discount factor (SB3: 0.99)")]
     public double Gamma { get; init; } = 0.99;
-    [Option("train_freq", "environment steps between training phases (SB3: 1)")]
+    [Option("train_freq", "environment steps between training phases (SB3: 1)", Min = 1, Max = 1000000)]
     public int TrainFreq { get; init; } = 1;
-    [Option("gradient_steps", "gradient steps per training phase (SB3: 1)")]
+    [Option("gradient_steps", "gradient steps per training phase (SB3: 1)", Min = 1, Max = 1000)]
     public int GradientSteps { get; init; } = 1;
-    [Option("target_update_interval", "gradient steps between target updates (SB3: 1)")]
+    [Option("target_update_interval", "gradient steps between target updates (SB3: 1)", Min = 1, Max = 1000000)]
     public int TargetUpdateInterval { get; init; } = 1;
     [Option("ent_coef", "entropy coefficient α: 'auto' (learned, α₀ = 1), 'auto_<α₀>', or a fixed number (SB3: auto)")]
     public string EntCoef { get; init; } = "auto";
@@ -37,7 +37,7 @@ public sealed record SacOptions : IValidatable
     public string NetArch { get; init; } = "256,256";
     [Option("activation", "hidden activation: relu or tanh (SB3: relu)")]
     public Activation Activation { get; init; } = Activation.Relu;
-    [Option("threads", "TorchSharp intra-op threads (1 = deterministic)")]
+    [Option("threads", "TorchSharp intra-op threads (1 = deterministic)", Min = 1, Max = 64)]
     public int Threads { get; init; } = 1;
 
     /// <summary>SB3's clamp of the actor's log standard deviation.</summary>

@@ -126,15 +126,21 @@ public static class TorchUtil
         return d;
     }
 
+    /// <summary>Bounds of net_arch: at most this many hidden layers, each of at most <see cref="MaxLayerSize"/> units.</summary>
+    public const int MaxLayers = 8, MaxLayerSize = 4096;
+
     /// <summary>Parses a layer list such as "64,64".</summary>
     public static int[] ParseArch(string text, string agent, string option)
     {
         var parts = (text ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         if (parts.Length == 0) throw new ArgumentException($"{agent}: {option} = '{text}' must list at least one hidden layer size, e.g. 64,64.");
+        if (parts.Length > MaxLayers) throw new ArgumentException($"{agent}: {option} = '{text}' has {parts.Length} layers; at most {MaxLayers}.");
         var sizes = new int[parts.Length];
         for (int i = 0; i < parts.Length; i++)
             if (!int.TryParse(parts[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out sizes[i]) || sizes[i] < 1)
                 throw new ArgumentException($"{agent}: {option} = '{text}': layer size '{parts[i]}' is not a positive integer.");
+            else if (sizes[i] > MaxLayerSize || parts[i][0] == '0' || parts[i][0] == '+')
+                throw new ArgumentException($"{agent}: {option} = '{text}': layer size '{parts[i]}' must be written as an integer in [1, {MaxLayerSize}].");
         return sizes;
     }
 

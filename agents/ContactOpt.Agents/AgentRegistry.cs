@@ -4,11 +4,27 @@ using System.Reflection;
 
 namespace ContactOpt.Agents;
 
-/// <summary>One hyperparameter of an agent, as listed by <c>contactopt agents</c> and set by <c>--set name=value</c>.</summary>
-public sealed record AgentOption(string Name, string Default, string Description);
+/// <summary>
+/// One hyperparameter of an agent, as listed by <c>contactopt agents</c> and set by <c>--set name=value</c>: its
+/// kind (integer, number, boolean, choice or text), the declared bounds of a numeric option (NaN: none), and the
+/// names a choice accepts.
+/// </summary>
+public sealed record AgentOption(string Name, string Default, string Description, string Kind = "text",
+    double Min = double.NaN, double Max = double.NaN, IReadOnlyList<string>? Choices = null)
+{
+    /// <summary>The accepted values in words, e.g. "[2, 10000]" or "one of: guess, random, center".</summary>
+    public string Range => Choices is { } c ? "one of: " + string.Join(", ", c)
+        : double.IsNaN(Min) && double.IsNaN(Max) ? ""
+        : $"[{(double.IsNaN(Min) ? "−∞" : Min.ToString("R", CultureInfo.InvariantCulture))}, {(double.IsNaN(Max) ? "∞" : Max.ToString("R", CultureInfo.InvariantCulture))}]";
+}
 
-/// <summary>A registered agent: name, summary, options with defaults, and a factory from validated settings.</summary>
-public sealed record AgentSpec(string Name, string Summary, IReadOnlyList<AgentOption> Options, Func<IReadOnlyDictionary<string, string>, IAgent> Create);
+/// <summary>
+/// A registered agent: name, summary, options with defaults, a factory from validated settings, and the largest
+/// episode budget it accepts (agents whose memory grows with the number of episodes, such as a GP over every
+/// visited point, declare one).
+/// </summary>
+public sealed record AgentSpec(string Name, string Summary, IReadOnlyList<AgentOption> Options, Func<IReadOnlyDictionary<string, string>, IAgent> Create,
+    int MaxBudget = int.MaxValue);
 
 /// <summary>Agents by name. An instance, not a global: start from the built-in agents and add your own.</summary>
 public sealed class AgentRegistry
@@ -54,19 +70,46 @@ public static class OptionsBinder
          .Where(x => x.Item2 is not null).Select(x => (x.p, x.Item2!));
 
     public static IReadOnlyList<AgentOption> Describe<T>(T defaults) where T : class =>
-        Props(typeof(T)).Select(x => new AgentOption(x.Attr.Name, Format(x.Prop.GetValue(defaults)), x.Attr.Description)).ToList();
+        Props(typeof(T)).Select(x => new AgentOption(x.Attr.Name, Format(x.Prop.GetValue(defaults)), x.Attr.Description, Kind(x.Prop.PropertyType),
+            x.Attr.Min, x.Attr.Max, Underlying(x.Prop.PropertyType).IsEnum ? Enum.GetNames(Underlying(x.Prop.PropertyType)).Select(n => n.ToLowerInvariant()).ToList() : null)).ToList();
+
+    static Type Underlying(Type t) => Nullable.GetUnderlyingType(t) ?? t;
+
+    static string Kind(Type t)
+    {
+        var u = Underlying(t);
+        return u == typeof(int) || u == typeof(long) ? "integer" : u == typeof(double) ? "number" : u == typeof(bool) ? "boolean" : u.IsEnum ? "choice" : "text";
+    }
+
+    /// <summary>Checks a parsed numeric value against the option's declared bounds.</summary>
+    static void CheckBounds(string key, object value, OptionAttribute attr)
+    {
+        double v = value switch { int i => i, long l => l, double d => d, _ => double.NaN };
+        if (double.IsNaN(v) && value is not double) return;
+        var ci = CultureInfo.InvariantCulture;
+        if (value is double d2 && !double.IsFinite(d2)) throw new ArgumentException($"option {key}={d2.ToString("R", ci)} must be a finite number.");
+        bool low = !double.IsNaN(attr.Min) && v < attr.Min, high = !double.IsNaN(attr.Max) && v > attr.Max;
+        if (low || high)
+            throw new ArgumentException($"option {key}={Format(value)} must be in [{(double.IsNaN(attr.Min) ? "−∞" : attr.Min.ToString("R", ci))}, {(double.IsNaN(attr.Max) ? "∞" : attr.Max.ToString("R", ci))}] (the declared bounds).");
+    }
 
     public static T Bind<T>(T defaults, IReadOnlyDictionary<string, string> settings) where T : class
     {
         var copy = (T)typeof(T).GetMethod("<Clone>$")!.Invoke(defaults, null)!;
-        var props = Props(typeof(T)).ToDictionary(x => x.Attr.Name, x => x.Prop);
+        var props = Props(typeof(T)).ToDictionary(x => x.Attr.Name, x => x);
+        var bounded = new List<(string, object, OptionAttribute)>();
         foreach (var (key, text) in settings)
         {
-            if (!props.TryGetValue(key, out var prop))
+            if (!props.TryGetValue(key, out var p))
                 throw new ArgumentException($"unknown option '{key}'; options: {string.Join(", ", props.Keys)}.");
-            prop.SetValue(copy, Parse(key, text, prop.PropertyType));
+            if (text is null) throw new ArgumentException($"option {key} has no value.");
+            var value = Parse(key, text, p.Prop.PropertyType);
+            bounded.Add((key, value, p.Attr));
+            p.Prop.SetValue(copy, value);
         }
+        // The record's own rules first (their messages name the value in the record's style), then the declared bounds.
         if (copy is IValidatable v) v.Validate();
+        foreach (var (key, value, attr) in bounded) CheckBounds(key, value, attr);
         return copy;
     }
 
@@ -75,19 +118,30 @@ public static class OptionsBinder
         var ci = CultureInfo.InvariantCulture;
         var underlying = Nullable.GetUnderlyingType(type) ?? type;
         bool ok; object? value = null;
-        if (underlying == typeof(double)) { ok = double.TryParse(text, NumberStyles.Float, ci, out var d); value = d; }
-        else if (underlying == typeof(int)) { ok = int.TryParse(text, NumberStyles.Integer, ci, out var i); value = i; }
-        else if (underlying == typeof(long)) { ok = long.TryParse(text, NumberStyles.Integer, ci, out var l); value = l; }
-        else if (underlying == typeof(bool)) { ok = bool.TryParse(text, out var b); value = b; }
+        // No surrounding blanks, no thousands separators, no leading zeros (010 is octal in YAML 1.1 and C): one spelling per value.
+        var number = NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent;
+        if (underlying == typeof(double)) { ok = double.TryParse(text, number, ci, out var d) && !LeadingZero(text); value = d; }
+        else if (underlying == typeof(int)) { ok = int.TryParse(text, NumberStyles.AllowLeadingSign, ci, out var i) && !LeadingZero(text); value = i; }
+        else if (underlying == typeof(long)) { ok = long.TryParse(text, NumberStyles.AllowLeadingSign, ci, out var l) && !LeadingZero(text); value = l; }
+        else if (underlying == typeof(bool)) { ok = text is "true" or "false" or "True" or "False"; value = text is "true" or "True"; }
         else if (underlying == typeof(string)) { ok = true; value = text; }
         else if (underlying.IsEnum)
         {
-            ok = Enum.TryParse(underlying, text.Replace("-", ""), ignoreCase: true, out value) && Enum.IsDefined(underlying, value!);
+            // Names only: Enum.TryParse would also take numbers ("-1", "2") and comma lists.
+            var name = Enum.GetNames(underlying).FirstOrDefault(n => string.Equals(n, text.Replace("-", ""), StringComparison.OrdinalIgnoreCase));
+            ok = name is not null && text.Length > 0 && char.IsLetter(text[0]);
             if (!ok) throw new ArgumentException($"option {key}='{text}' must be one of: {string.Join(", ", Enum.GetNames(underlying).Select(n => n.ToLowerInvariant()))}.");
+            value = Enum.Parse(underlying, name!);
         }
         else throw new NotSupportedException($"option {key} has unsupported type {type.Name}.");
         if (!ok) throw new ArgumentException($"option {key}='{text}' is not a valid {underlying.Name.ToLowerInvariant()}.");
         return value!;
+    }
+
+    static bool LeadingZero(string text)
+    {
+        var t = text.TrimStart('+', '-');
+        return t.Length > 1 && t[0] == '0' && char.IsDigit(t[1]);
     }
 
     static string Format(object? v) => v switch

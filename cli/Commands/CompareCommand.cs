@@ -10,6 +10,9 @@ namespace ContactOpt.Cli.Commands;
 /// </summary>
 public static class CompareCommand
 {
+    /// <summary>Upper bound of --jobs (worker threads).</summary>
+    public const int MaxJobs = 256;
+
     public static int Run(Args args)
     {
         var config = args.Option("config");
@@ -18,7 +21,7 @@ public static class CompareCommand
         var seedsText = args.Option("seeds");
         var budgetText = args.Option("budget");
         var sets = args.Options("set");
-        int jobs = args.Int("jobs", Environment.ProcessorCount, 1, 1024);
+        int jobs = args.Int("jobs", Math.Min(Environment.ProcessorCount, MaxJobs), 1, MaxJobs);
         var outDir = args.Option("out");
         bool quiet = args.Flag("quiet");
         var shardText = args.Option("shard");
@@ -59,18 +62,28 @@ public static class CompareCommand
                 Settings = ParseSets(sets),
             };
         }
+        // Validation first (names, sizes, every option), then one canonical spelling: one configuration, one fingerprint.
         study.Validate(tasks, agents);
+        study = study.Canonical(tasks);
         var shard = shardText is null ? Shard.All : Shard.Parse(shardText);
         var dir = outDir ?? (preset is not null ? Path.Combine("runs", preset) : null) ?? Path.Combine("runs", string.Join("-", study.Tasks.Select(t => t.Replace(':', '_').Replace('=', '-').Replace(',', '_'))));
-        var dbPath = shard.Count == 1 ? Path.Combine(dir, "results.db") : Cluster.ShardDatabase(dir, shard.Index, shard.Count);
-        if (Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any()
-            && !File.Exists(Path.Combine(dir, Cluster.StudyFile)) && !Directory.EnumerateFiles(dir, "results*.db").Any())
-            throw new UsageException($"'{dir}' exists and is not a ContactOpt study directory; choose another --out.");
-        try { Cluster.SaveStudy(dir, study); }
-        catch (StoreMismatchException e) { throw new UsageException(e.Message); }
-        if (slurm) return Slurm(dir, study, arraySizeText, cpusText, partition, time, submit, resubmit, sbatch);
+        var dbPath = Cluster.DatabaseFor(dir, shard);
 
-        using var store = OpenStore(dbPath, study);
+        // Nothing is written before the directory is known to be this study's (or new): study file and store are checked read-only.
+        if (string.IsNullOrWhiteSpace(dir)) throw new UsageException("--out is empty; give a directory.");
+        if (File.Exists(dir)) throw new UsageException($"--out '{dir}' is a file, not a directory.");
+        if (Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any()
+            && !Cluster.IsStudyDirectory(dir))
+            throw new UsageException($"'{dir}' exists and is not a ContactOpt study directory; choose another --out.");
+        Cluster.CheckStudy(dir, study);
+        foreach (var existing in Cluster.Stores(dir)) ResultStore.CheckWritable(existing, study);
+        if (slurm) return Slurm(dir, study, arraySizeText, cpusText, partition, time, submit, resubmit, sbatch);
+        if (shard.Count > 1 && File.Exists(Path.Combine(dir, "slurm", "array.json")) && Cluster.ArraySize(dir) != shard.Count)
+            throw new UsageException($"'{dir}' is split into {Cluster.ArraySize(dir)} shards; --shard {shard} does not match.");
+
+        // The only writer of this store from here on (a second compare on it is refused); then the study file.
+        using var store = ResultStore.Open(dbPath, study);
+        Cluster.SaveStudy(dir, study);
         var runner = new StudyRunner(study, tasks, agents, store);
         var pending = runner.Pending(shard);
         int total = study.Runs().Where((_, i) => shard.Owns(i)).Count();
@@ -86,12 +99,14 @@ public static class CompareCommand
         progress.Finish();
 
         var failed = outcomes.Where(o => !o.Succeeded).ToList();
-        foreach (var f in failed) log.WriteLine($"compare: run {f.Run.Task}/{f.Run.Agent}/seed {f.Run.Seed} failed: {f.Error}");
+        foreach (var f in failed) log.WriteLine($"compare: run {f.Run.Task}/{f.Run.Agent}/seed {f.Run.Seed} failed: {CliApp.OneLine(f.Error ?? "")}");
         if (shard.Count == 1)
         {
-            var report = new ReportBuilder(store, tasks);
+            // The report reads every store of the directory by the one merge rule (shards run elsewhere included).
+            using var merged = Cluster.Merge(dir, study);
+            var report = new ReportBuilder(merged, tasks);
             var path = report.Write(dir);
-            store.Export(Path.Combine(dir, "export"));
+            merged.Export(Path.Combine(dir, "export"));
             Console.WriteLine(report.SummaryTable());
             Console.WriteLine($"report: {path}");
         }
@@ -104,8 +119,10 @@ public static class CompareCommand
     {
         int runs = study.Runs().Count;
         int size = arraySizeText is null ? (Cluster.ArraySize(dir) > 1 ? Cluster.ArraySize(dir) : Math.Min(runs, 10)) : ParseInt(arraySizeText, "--array-size");
-        if (size < 1) throw new UsageException($"--array-size {size} must be at least 1.");
+        if (size < 1 || size > Math.Min(Cluster.MaxArraySize, runs))
+            throw new UsageException($"--array-size {size} must be in [1, {Math.Min(Cluster.MaxArraySize, runs)}] (at most one shard per run, and at most {Cluster.MaxArraySize}).");
         int cpus = cpusText is null ? 1 : ParseInt(cpusText, "--cpus-per-task");
+        if (cpus < 1 || cpus > MaxJobs) throw new UsageException($"--cpus-per-task {cpus} must be in [1, {MaxJobs}].");
         var options = new SlurmOptions(size, cpus, partition, time);
         var contactopt = Path.Combine(RepoRoot(), "contactopt");
         IReadOnlyList<int>? indices = null;
@@ -118,6 +135,7 @@ public static class CompareCommand
         string script;
         try { script = Cluster.WriteScript(dir, study, options, contactopt, indices); }
         catch (ArgumentException e) { throw new UsageException(e.Message); }
+        Cluster.SaveStudy(dir, study);
         Console.WriteLine($"wrote {script} ({(indices is null ? $"{size} shards" : $"shards {string.Join(",", indices)} of {size}")}, {runs} runs in all)");
         if (!submit && !resubmit)
         {
@@ -139,14 +157,10 @@ public static class CompareCommand
         return Directory.GetCurrentDirectory();
     }
 
-    internal static ResultStore OpenStore(string path, StudySpec? study)
-    {
-        try { return ResultStore.Open(path, study); }
-        catch (StoreMismatchException e) { throw new UsageException(e.Message); }
-    }
-
+    /// <summary>An integer written plainly: optional '-', digits, no leading zeros, blanks or exponents.</summary>
     static int ParseInt(string s, string what) =>
-        int.TryParse(s, out var v) ? v : throw new UsageException($"{what} '{s}' is not an integer.");
+        System.Text.RegularExpressions.Regex.IsMatch(s, @"^-?(0|[1-9][0-9]{0,9})\z") && int.TryParse(s, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var v)
+            ? v : throw new UsageException($"{what} '{s}' is not an integer.");
 
     static Dictionary<string, Dictionary<string, string>> ParseSets(IReadOnlyList<string> sets)
     {
@@ -157,7 +171,7 @@ public static class CompareCommand
             if (dot <= 0 || eq < dot + 2) throw new UsageException($"--set '{s}' must look like agent.option=value.");
             var agent = s[..dot]; var key = s[(dot + 1)..eq]; var value = s[(eq + 1)..];
             if (!d.TryGetValue(agent, out var m)) d[agent] = m = new();
-            m[key] = value;
+            if (!m.TryAdd(key, value)) throw new UsageException($"--set {agent}.{key} is given twice.");
         }
         return d;
     }

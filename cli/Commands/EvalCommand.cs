@@ -22,17 +22,27 @@ public static class EvalCommand
         {
             Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object?>
             {
-                ["task"] = task.Name, ["params"] = x, ["loss"] = double.IsFinite(loss) ? loss : null, ["gradient"] = g,
+                // JSON has no NaN or infinity: a diverged loss and non-finite gradient entries are null, flagged below.
+                ["task"] = task.Name, ["params"] = x, ["loss"] = double.IsFinite(loss) ? loss : null,
+                ["gradient"] = g?.Select(v => double.IsFinite(v) ? v : (double?)null).ToArray(),
+                ["diverged"] = !double.IsFinite(loss),
+                ["gradient_finite"] = g is null ? null : g.All(double.IsFinite),
             }));
             return 0;
         }
         Console.WriteLine($"task      {task.Name}");
         Console.WriteLine($"params    {Fmt(x)}");
-        Console.WriteLine($"loss      {F(loss)}");
-        if (g is not null) Console.WriteLine($"gradient  {Fmt(g)}");
+        Console.WriteLine($"loss      {(double.IsFinite(loss) ? F(loss) : "+inf (diverged: the episode's state became non-finite)")}");
+        if (g is not null)
+        {
+            Console.WriteLine($"gradient  {Fmt(g)}");
+            if (double.IsFinite(loss) && !g.All(double.IsFinite))
+                Console.WriteLine("note      the loss is finite but the gradient overflowed (non-finite entries); optimisers treat such a gradient as unusable");
+        }
         return 0;
     }
 
-    static string F(double v) => double.IsFinite(v) ? v.ToString("G10", CultureInfo.InvariantCulture) : "+inf (diverged)";
+    /// <summary>A value as written: finite numbers in G10, non-finite ones as nan, +inf or -inf.</summary>
+    static string F(double v) => double.IsFinite(v) ? v.ToString("G10", CultureInfo.InvariantCulture) : double.IsNaN(v) ? "nan" : v > 0 ? "+inf" : "-inf";
     static string Fmt(double[] v) => v.Length <= 12 ? string.Join(", ", v.Select(F)) : string.Join(", ", v.Take(10).Select(F)) + $", … ({v.Length} values)";
 }

@@ -20,7 +20,7 @@ public static class LandscapeCommand
         bool grad = args.Flag("grad"), symmetric = args.Flag("symmetric"), logColor = args.Flag("log");
         var csvPath = args.Option("csv");
         int arrows = args.Int("arrows", 20, 2, 200);
-        int jobs = args.Int("jobs", Environment.ProcessorCount, 1, 1024);
+        int jobs = args.Int("jobs", Math.Min(Environment.ProcessorCount, CompareCommand.MaxJobs), 1, CompareCommand.MaxJobs);
         var outPath = args.Option("out");
         var task = Catalog.Task(args.Positional(0, "task name (see 'contactopt tasks')"));
         args.EnsureAllUsed(1);
@@ -108,7 +108,18 @@ public static class LandscapeCommand
     static int ParseRes(string s) =>
         int.TryParse(s, out var v) && v >= 2 && v <= 2000 ? v : throw new UsageException($"--res '{s}' must be an integer in [2, 2000].");
 
+    /// <summary>Largest coordinate magnitude of a slice (beyond it grid spacings and gradients overflow).</summary>
+    const double MaxCoordinate = 1e12;
+
     static (double, double, double, double) ParseRange(string s, double cx, double cy)
+    {
+        var r = ParseRangeUnchecked(s, cx, cy);
+        foreach (var v in new[] { r.Item1, r.Item2, r.Item3, r.Item4 })
+            if (!(Math.Abs(v) <= MaxCoordinate)) throw new UsageException($"--range '{s}' reaches {v.ToString("G4", CultureInfo.InvariantCulture)}; slice coordinates must lie in [-1e12, 1e12].");
+        return r;
+    }
+
+    static (double, double, double, double) ParseRangeUnchecked(string s, double cx, double cy)
     {
         var parts = s.Split(',');
         if (parts.Length == 1)

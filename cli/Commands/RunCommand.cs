@@ -17,10 +17,12 @@ public static class RunCommand
     public const int DefaultBudget = 100;
     const int MaxTraceParameters = 64;
 
+    public const int MaxBudget = 100_000_000;
+
     public static int Run(Args args)
     {
         var agentName = args.Option("agent");
-        int budget = args.Int("budget", DefaultBudget, 1, 100_000_000);
+        int budget = args.Int("budget", DefaultBudget, 1, MaxBudget);
         int seed = args.Int("seed", 0);
         var settings = ParseSettings(args.Options("set"));
         var outDir = args.Option("out");
@@ -29,27 +31,39 @@ public static class RunCommand
         args.EnsureAllUsed(1);
         if (agentName is null) throw new UsageException("missing --agent NAME (see 'contactopt agents').");
         var agent = CreateAgent(agentName, settings);
+        int maxBudget = Catalog.Agents().Spec(agentName).MaxBudget;
+        if (budget > maxBudget) throw new UsageException($"agent '{agentName}' accepts budgets up to {maxBudget} episodes (its memory grows with every episode); --budget is {budget}.");
+        // The output directory is checked (created, written to) before any episode is spent.
+        if (outDir is not null) Experiments.AtomicFile.EnsureWritableDirectory(outDir, "--out");
 
+        using var trace = outDir is null ? null : new TraceWriter(Path.Combine(outDir, "trace.csv"), task.Dimension);
         using var cts = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
         Console.CancelKeyPress += onCancel;
-        var progress = new Progress(budget, interactive: !Console.IsErrorRedirected);
+        var progress = new Progress(budget, interactive: !Console.IsErrorRedirected, trace);
         var context = new AgentContext(task, budget, seed, progress, cts.Token);
         var clock = Stopwatch.StartNew();
         bool interrupted = false;
         AgentResult result;
         try { result = AgentRunner.Run(agent, context); }
         catch (OperationCanceledException) { interrupted = true; result = context.Result(); }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Validation accepted the settings; what fails now (a numerical blow-up, NaN actions) is a failed run, not bad input.
+            progress.Finish();
+            throw new RunFailedException($"run {task.Name}/{agentName}/seed {seed} failed after {context.Budget.Used} of {budget} episodes: {e.GetType().Name}: {e.Message}", e);
+        }
         finally { Console.CancelKeyPress -= onCancel; }
         progress.Finish();
 
-        if (outDir is not null) WriteTrace(outDir, progress.Rows, task.Dimension);
+        trace?.Commit();
         if (json)
         {
             Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object?>
             {
                 ["task"] = task.Name, ["agent"] = agentName, ["seed"] = seed, ["episodes"] = result.Episodes,
-                ["best_loss"] = double.IsFinite(result.BestLoss) ? result.BestLoss : null, ["best_params"] = result.BestParameters,
+                ["best_loss"] = double.IsFinite(result.BestLoss) ? result.BestLoss : null,
+                ["best_params"] = result.BestParameters.Select(v => double.IsFinite(v) ? v : (double?)null).ToArray(),
             }));
         }
         else
@@ -91,31 +105,55 @@ public static class RunCommand
     static string F(double v) => double.IsFinite(v) ? v.ToString("G10", CultureInfo.InvariantCulture) : "+inf";
     static string R(double v) => double.IsFinite(v) ? v.ToString("R", CultureInfo.InvariantCulture) : double.IsNaN(v) ? "nan" : v > 0 ? "inf" : "-inf";
 
-    /// <summary>Writes DIR/trace.csv via a temporary file and a rename, so a reader never sees half a file.</summary>
-    static void WriteTrace(string dir, List<EpisodeRecord> rows, int dimension)
+    /// <summary>
+    /// Streams DIR/trace.csv into a temporary sibling as episodes finish (memory stays constant whatever the
+    /// budget) and renames it into place at the end, so a reader never sees half a file.
+    /// </summary>
+    sealed class TraceWriter : IDisposable
     {
-        Directory.CreateDirectory(dir);
-        var path = Path.Combine(dir, "trace.csv");
-        var tmp = path + ".tmp";
-        bool withParams = dimension <= MaxTraceParameters;
-        var sb = new StringBuilder("episode,loss,best,gradient,seconds");
-        if (withParams) for (int i = 0; i < dimension; i++) sb.Append(",x").Append(i);
-        sb.Append('\n');
-        foreach (var r in rows)
+        readonly string _path, _tmp;
+        readonly StreamWriter _w;
+        readonly bool _withParams;
+        bool _committed;
+
+        public TraceWriter(string path, int dimension)
         {
-            sb.Append(r.Index).Append(',').Append(R(r.Loss)).Append(',').Append(R(r.BestLoss)).Append(',')
-              .Append(r.Gradient ? "1" : "0").Append(',').Append(r.ElapsedSeconds.ToString("F6", CultureInfo.InvariantCulture));
-            if (withParams) foreach (var x in r.Parameters) sb.Append(',').Append(R(x));
-            sb.Append('\n');
+            _path = path;
+            _tmp = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, ".trace.csv.tmp-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+            _w = new StreamWriter(_tmp, false, new UTF8Encoding(false), 1 << 16);
+            _withParams = dimension <= MaxTraceParameters;
+            var sb = new StringBuilder("episode,loss,best,gradient,seconds");
+            if (_withParams) for (int i = 0; i < dimension; i++) sb.Append(",x").Append(i);
+            _w.Write(sb.Append('\n').ToString());
         }
-        File.WriteAllText(tmp, sb.ToString());
-        File.Move(tmp, path, overwrite: true);
+
+        public void Add(in EpisodeRecord r)
+        {
+            _w.Write(r.Index.ToString(CultureInfo.InvariantCulture)); _w.Write(','); _w.Write(R(r.Loss)); _w.Write(','); _w.Write(R(r.BestLoss)); _w.Write(',');
+            _w.Write(r.Gradient ? "1" : "0"); _w.Write(','); _w.Write(r.ElapsedSeconds.ToString("F6", CultureInfo.InvariantCulture));
+            if (_withParams) foreach (var x in r.Parameters) { _w.Write(','); _w.Write(R(x)); }
+            _w.Write('\n');
+        }
+
+        public void Commit()
+        {
+            _w.Flush();
+            _w.Dispose();
+            File.Move(_tmp, _path, overwrite: true);
+            _committed = true;
+        }
+
+        public void Dispose()
+        {
+            if (_committed) return;
+            _w.Dispose();
+            try { File.Delete(_tmp); } catch (IOException) { }
+        }
     }
 
-    /// <summary>Keeps every episode and shows progress on stderr: one updating line on a terminal, plain lines when redirected.</summary>
-    sealed class Progress(int budget, bool interactive) : IEpisodeObserver
+    /// <summary>Shows progress on stderr (one updating line on a terminal, plain lines when redirected) and streams each episode to the trace.</summary>
+    sealed class Progress(int budget, bool interactive, TraceWriter? trace) : IEpisodeObserver
     {
-        public List<EpisodeRecord> Rows { get; } = new();
         readonly Stopwatch _clock = Stopwatch.StartNew();
         double _lastShown = double.NegativeInfinity;
         int _nextLine = Math.Max(1, budget / 10);
@@ -123,7 +161,7 @@ public static class RunCommand
 
         public void OnEpisode(in EpisodeRecord r)
         {
-            Rows.Add(r);
+            trace?.Add(r);
             int done = r.Index + 1;
             if (interactive)
             {

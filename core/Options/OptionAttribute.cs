@@ -10,6 +10,13 @@ public sealed class OptionAttribute(string name, string description) : Attribute
 {
     public string Name { get; } = name;
     public string Description { get; } = description;
+    /// <summary>Smallest accepted value of a numeric option (NaN: none declared). Checked when the option is bound.</summary>
+    public double Min { get; set; } = double.NaN;
+    /// <summary>
+    /// Largest accepted value of a numeric option (NaN: none declared). Every size-like option (a count, a
+    /// population, a buffer) declares one, so that no accepted value can exhaust memory; listed by <c>contactopt agents</c>.
+    /// </summary>
+    public double Max { get; set; } = double.NaN;
 }
 
 /// <summary>Implemented by options records that check their own values.</summary>
