@@ -82,6 +82,7 @@ public sealed class StudyRunner(StudySpec study, TaskRegistry tasks, AgentRegist
             id = store.Start(run, CodeVersion, Machine, shard.Index);
             var task = tasks.Create(run.Task);
             var agent = agents.Create(run.Agent, run.Settings);
+            using var owned = agent as IDisposable;                  // agents holding native memory (PPO, SAC) release it
             var collector = new Collector();
             var result = AgentRunner.Run(agent, new AgentContext(task, run.Budget, run.Seed, collector));
             store.Complete(id, result.BestLoss, result.BestParameters, result.NonFiniteEpisodes, sw.Elapsed.TotalSeconds, collector.Episodes);

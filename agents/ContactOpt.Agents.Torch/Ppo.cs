@@ -41,8 +41,6 @@ public sealed record PpoOptions : IValidatable
     public double LogStdInit { get; init; } = 0.0;
     [Option("adam_eps", "Adam ε (SB3 sets 1e-5 for PPO)", Min = 1e-12)]
     public double AdamEps { get; init; } = 1e-5;
-    [Option("threads", "TorchSharp intra-op threads (1 = deterministic)", Min = 1, Max = 64)]
-    public int Threads { get; init; } = 1;
 
     public void Validate()
     {
@@ -59,7 +57,6 @@ public sealed record PpoOptions : IValidatable
         Check.Positive(a, "max_grad_norm", MaxGradNorm);
         Check.Finite(a, "log_std_init", LogStdInit);
         Check.Positive(a, "adam_eps", AdamEps);
-        Check.Positive(a, "threads", Threads);
         if (BatchSize > NSteps) throw new ArgumentException($"{a}: batch_size = {BatchSize} is larger than n_steps = {NSteps}; a rollout must hold at least one minibatch.");
         if (NormalizeAdvantage && BatchSize < 2) throw new ArgumentException($"{a}: batch_size = {BatchSize}; advantage normalisation needs minibatches of at least 2 (or set normalize_advantage=false).");
         if (!Enum.IsDefined(Activation)) throw new ArgumentException($"{a}: activation = {Activation} is not tanh or relu.");
@@ -148,7 +145,7 @@ public sealed class Ppo : ILearningAgent, IDisposable
         ArgumentNullException.ThrowIfNull(env);
         ArgumentNullException.ThrowIfNull(scaling);
         var o = Options;
-        torch.set_num_threads(o.Threads);
+        TorchThreads.EnsureConfigured();
         var budget = env.FindBudget();
         using var gen = TorchUtil.Generator(seed);
 

@@ -37,8 +37,6 @@ public sealed record SacOptions : IValidatable
     public string NetArch { get; init; } = "256,256";
     [Option("activation", "hidden activation: relu or tanh (SB3: relu)")]
     public Activation Activation { get; init; } = Activation.Relu;
-    [Option("threads", "TorchSharp intra-op threads (1 = deterministic)", Min = 1, Max = 64)]
-    public int Threads { get; init; } = 1;
 
     /// <summary>SB3's clamp of the actor's log standard deviation.</summary>
     public const double LogStdMin = -20, LogStdMax = 2;
@@ -55,7 +53,6 @@ public sealed record SacOptions : IValidatable
         Check.Positive(a, "train_freq", TrainFreq);
         Check.Positive(a, "gradient_steps", GradientSteps);
         Check.Positive(a, "target_update_interval", TargetUpdateInterval);
-        Check.Positive(a, "threads", Threads);
         if (!Enum.IsDefined(Activation)) throw new ArgumentException($"{a}: activation = {Activation} is not relu or tanh.");
         ParseEntCoef();
         ParseTargetEntropy(1);
@@ -236,7 +233,7 @@ public sealed class Sac : ILearningAgent, IDisposable
         ArgumentNullException.ThrowIfNull(env);
         ArgumentNullException.ThrowIfNull(scaling);
         var o = Options;
-        torch.set_num_threads(o.Threads);
+        TorchThreads.EnsureConfigured();
         var budget = env.FindBudget();
         using var gen = TorchUtil.Generator(seed);
         var rng = Rng.Create(seed);

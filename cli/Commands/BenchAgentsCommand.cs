@@ -4,6 +4,7 @@ using System.Text;
 using ContactOpt.Agents;
 using ContactOpt.Budget;
 using ContactOpt.Optimizers;
+using ContactOpt.Tasks;
 
 namespace ContactOpt.Cli.Commands;
 
@@ -15,15 +16,6 @@ namespace ContactOpt.Cli.Commands;
 /// </summary>
 public static class BenchAgentsCommand
 {
-    /// <summary>Gradient step sizes per task for the gradient agents (not in the paper; chosen from each function's curvature).</summary>
-    static readonly Dictionary<string, string> StepSizes = new()
-    {
-        ["ackley"] = "0.05",     // curvature near the optimum ≈ (2π)²e/d ≈ 11 in 10-D
-        ["rastrigin"] = "0.002", // curvature up to 2 + 40π² ≈ 397
-        ["sphere"] = "0.1", ["ellipsoid"] = "1e-6", ["rosenbrock"] = "1e-4", ["styblinski-tang"] = "0.01",
-        ["branin"] = "0.01", ["hartmann6"] = "0.01",
-    };
-
     public static int Run(Args args)
     {
         var tasks = (args.Option("tasks") ?? "ackley:dim=10;rastrigin:dim=10").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -48,7 +40,7 @@ public static class BenchAgentsCommand
         foreach (var a in agents.Concat(overrides.Keys)) if (!registry.Contains(a)) throw new UsageException($"unknown agent '{a}'; known agents: {string.Join(", ", registry.All.Select(s => s.Name))}.");
         var instances = tasks.Select(Catalog.Task).ToList();
         // Validate every agent's settings before spending time.
-        foreach (var t in instances) foreach (var a in agents) RunCommand.CreateAgent(a, Settings(a, t.Name, overrides, registry));
+        foreach (var t in instances) foreach (var a in agents) RunCommand.CreateAgent(a, Settings(a, t, overrides, registry));
 
         var report = new StringBuilder();
         report.AppendLine($"Machine: {Environment.ProcessorCount} logical cores, {CpuModel()}, .NET {Environment.Version}; {threads} runs in parallel.");
@@ -63,7 +55,8 @@ public static class BenchAgentsCommand
             {
                 var (ti, a, s) = jobs[j];
                 var task = instances[ti];
-                var agent = registry.Create(a, Settings(a, task.Name, overrides, registry));
+                var agent = registry.Create(a, Settings(a, task, overrides, registry));
+                using var owned = agent as IDisposable;
                 var sw = Stopwatch.StartNew();
                 var r = AgentRunner.Run(agent, new AgentContext(task, budget, s));
                 results[j] = (r.BestLoss, sw.Elapsed.TotalSeconds);
@@ -87,7 +80,7 @@ public static class BenchAgentsCommand
             report.AppendLine("Mean wall time per run (s): " + string.Join(", ", agents.Select(a =>
                 $"{a} {jobs.Select((job, j) => (job, j)).Where(x => x.job.a == a).Average(x => results[x.j].Seconds):F2}")) + $"; total {clock.Elapsed.TotalSeconds:F0} s.");
             report.AppendLine();
-            report.AppendLine(SettingsLine(instances.Select(t => t.Name), agents, name => agent => Settings(agent, name, overrides, registry)));
+            report.AppendLine(SettingsLine(instances.Select(t => t.Name), agents, name => agent => Settings(agent, instances.First(t => t.Name == name), overrides, registry)));
             report.AppendLine();
         }
         if (!skipTiming) report.Append(TrialTiming(timingPoints, overrides, registry));
@@ -119,11 +112,12 @@ public static class BenchAgentsCommand
         return parts.Count == 0 ? "Settings: agent defaults." : $"Settings: agent defaults, except {string.Join("; ", parts)}.";
     }
 
-    static Dictionary<string, string> Settings(string agent, string task, Dictionary<string, Dictionary<string, string>> overrides, AgentRegistry registry)
+    /// <summary>Agent defaults, the task's gradient step size for agents with a <c>step_size</c> (but sgd), then the user's overrides.</summary>
+    static Dictionary<string, string> Settings(string agent, TaskInstance task, Dictionary<string, Dictionary<string, string>> overrides, AgentRegistry registry)
     {
         var s = new Dictionary<string, string>();
-        var baseName = task.Split(':')[0];
-        if (registry.Spec(agent).Options.Any(o => o.Name == "step_size") && agent is not "sgd" && StepSizes.TryGetValue(baseName, out var step)) s["step_size"] = step;
+        if (registry.Spec(agent).Options.Any(o => o.Name == "step_size") && agent is not "sgd" && task.GradientStepSize is double step)
+            s["step_size"] = step.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
         if (overrides.TryGetValue(agent, out var o)) foreach (var kv in o) s[kv.Key] = kv.Value;
         return s;
     }

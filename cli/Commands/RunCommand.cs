@@ -31,6 +31,7 @@ public static class RunCommand
         args.EnsureAllUsed(1);
         if (agentName is null) throw new UsageException("missing --agent NAME (see 'contactopt agents').");
         var agent = CreateAgent(agentName, settings);
+        using var owned = agent as IDisposable;
         int maxBudget = Catalog.Agents().Spec(agentName).MaxBudget;
         if (budget > maxBudget) throw new UsageException($"agent '{agentName}' accepts budgets up to {maxBudget} episodes (its memory grows with every episode); --budget is {budget}.");
         // The output directory is checked (created, written to) before any episode is spent.

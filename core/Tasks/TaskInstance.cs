@@ -26,6 +26,11 @@ public sealed class TaskInstance
     public double? SuccessThreshold { get; private init; }
     public LandscapePreset? Landscape { get; private init; }
     public GradientMode GradientMode { get; }
+    /// <summary>
+    /// A fixed step size suited to the task's curvature, for gradient agents that take one (<c>step_size</c>);
+    /// used by <c>contactopt bench-agents</c>. Null: the agent's default.
+    /// </summary>
+    public double? GradientStepSize { get; init; }
     /// <summary>The parameter view that <see cref="CreateObjective"/> returns.</summary>
     public ParameterView View { get; private init; } = ParameterView.Controls;
     public int Dimension => View == ParameterView.Physical ? Dynamics.ParameterNames.Count : Dynamics.Horizon * Dynamics.ActionSize;
@@ -40,7 +45,7 @@ public sealed class TaskInstance
         if (Dynamics.ParameterBounds is null) throw new ArgumentException($"task '{Name}' declares no bounds for its physical parameters; view=physical is not available.");
         return new TaskInstance(Name, Description, Dynamics, null, null, GradientMode)
         {
-            Name = PhysicalName(Name), View = ParameterView.Physical,
+            Name = PhysicalName(Name), View = ParameterView.Physical, GradientStepSize = null,
         };
     }
 

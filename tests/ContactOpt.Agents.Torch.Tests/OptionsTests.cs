@@ -55,7 +55,6 @@ public class OptionsTests
     [TestCase("ppo", "net_arch", "64,abc", "'abc' is not a positive integer")]
     [TestCase("ppo", "net_arch", "", "at least one hidden layer")]
     [TestCase("ppo", "activation", "sigmoid", "must be one of: tanh, relu")]
-    [TestCase("ppo", "threads", "0", "threads = 0")]
     [TestCase("sac", "learning_rate", "nan", "learning_rate = NaN")]
     [TestCase("sac", "buffer_size", "0", "buffer_size = 0")]
     [TestCase("sac", "batch_size", "0", "batch_size = 0")]
