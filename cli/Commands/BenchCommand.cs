@@ -5,8 +5,9 @@ using System.Text.Json;
 namespace ContactOpt.Cli.Commands;
 
 /// <summary>
-/// <c>contactopt bench &lt;task&gt;[,&lt;task&gt;...] [--seconds S] [--json]</c>: median wall time of one loss-only episode
-/// and one loss-and-gradient episode on this thread, after a warm-up, interleaving the two so drift hits both.
+/// <c>contactopt bench &lt;task&gt;[,&lt;task&gt;...] [--seconds S] [--threads N] [--json]</c>: median wall time of one loss-only
+/// episode and one loss-and-gradient episode, after a warm-up, interleaving the two so drift hits both. The episodes
+/// run on this thread; <c>--threads</c> lets kernel-route engines use N threads inside each episode.
 /// </summary>
 public static class BenchCommand
 {
@@ -15,14 +16,15 @@ public static class BenchCommand
         double seconds = args.Double("seconds", 2.0);
         if (!(seconds > 0 && seconds <= 600)) throw new UsageException($"--seconds {seconds} must be in (0, 600].");
         bool json = args.Flag("json");
+        int threads = args.Int("threads", 1, 1, 256);
         var names = args.Positional(0, "task name(s), comma-separated").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         args.EnsureAllUsed(1);
         var tasks = names.Select(Catalog.Task).ToList();
         var rows = new List<object>();
-        if (!json) Console.WriteLine($"{"task",-14} {"dim",5} {"loss µs",10} {"grad µs",10} {"ratio",7}  mode        ({Environment.ProcessorCount} cores, one thread)");
+        if (!json) Console.WriteLine($"{"task",-14} {"dim",5} {"loss µs",10} {"grad µs",10} {"ratio",7}  mode        ({Environment.ProcessorCount} cores, {(threads == 1 ? "one thread" : $"{threads} kernel threads")})");
         foreach (var task in tasks)
         {
-            var f = task.CreateObjective();
+            using var f = task.CreateObjective(new Tasks.WorkspaceOptions(threads));
             var x = f.InitialGuess.ToArray();
             var g = new double[x.Length];
             // Warm-up: let tiered compilation reach optimised code.
@@ -38,7 +40,7 @@ public static class BenchCommand
                 loss.Add((t1 - t0) * 1e6 / Stopwatch.Frequency); grad.Add((t2 - t1) * 1e6 / Stopwatch.Frequency);
             }
             double ml = Median(loss), mg = Median(grad);
-            rows.Add(new { task = task.Name, dimension = x.Length, loss_us = ml, gradient_us = mg, ratio = mg / ml, mode = f.Mode.ToString().ToLowerInvariant(), samples = loss.Count });
+            rows.Add(new { task = task.Name, threads, dimension = x.Length, loss_us = ml, gradient_us = mg, ratio = mg / ml, mode = f.Mode.ToString().ToLowerInvariant(), samples = loss.Count });
             if (!json) Console.WriteLine($"{task.Name,-14} {x.Length,5} {ml,10:F1} {mg,10:F1} {mg / ml,7:F2}  {f.Mode.ToString().ToLowerInvariant(),-10}  ({loss.Count} pairs)");
         }
         if (json) Console.WriteLine(JsonSerializer.Serialize(rows));

@@ -47,7 +47,7 @@ public sealed class EpisodeObjective : TaskObjective
     readonly SegmentTape _tape;
     readonly double[] _initialState, _parameters;
     readonly double[] _lower, _upper, _sampleLower, _sampleUpper, _guess;
-    readonly double[] _parameterAdjoint, _stateAdjoint;
+    readonly double[] _parameterAdjoint, _stateAdjoint, _stateD;
     Dual4[] _stateF = [], _xF = [], _pF = [];
 
     public EpisodeObjective(Dynamics dynamics, double[]? parameters = null, int initialStateSeed = 0, GradientMode mode = GradientMode.Auto,
@@ -79,6 +79,7 @@ public sealed class EpisodeObjective : TaskObjective
         _tape = new SegmentTape(dynamics, workspace);
         _parameterAdjoint = new double[_parameters.Length];
         _stateAdjoint = new double[dynamics.StateSize];
+        _stateD = new double[dynamics.StateSize];
     }
 
     public override Dynamics Dynamics => _dyn;
@@ -96,6 +97,12 @@ public sealed class EpisodeObjective : TaskObjective
     public override double Loss(ReadOnlySpan<double> x)
     {
         Tasks.Episode.Validate(x, Dimension, "x");
+        if (_dyn is ScalarDynamics scalar)
+        {
+            // Loss only, scalar route: the generic rollout on doubles (same rules as the tape, no per-segment copies).
+            _initialState.CopyTo(_stateD, 0);
+            return scalar.Rollout(Tasks.Episode.AsReal(_stateD.AsSpan()), Tasks.Episode.AsReal(x), Tasks.Episode.AsReal(_parameters.AsSpan())).Value;
+        }
         return Tasks.Episode.Rollout(_tape, _initialState, x, _parameters);
     }
 
