@@ -11,7 +11,12 @@ public sealed class Target
         if (mass.Length != n * n * n) throw new ArgumentException($"target has {mass.Length} cells, expected {n}³.");
         N = n; Mass = mass; Sdf = DistanceField(n, mass);
         foreach (var t in mass) { TotalMass += t; if (t > MaxMass) MaxMass = t; SumSquares += t * t; }
+        var nz = new List<int>();
+        for (int i = 0; i < mass.Length; i++) if (mass[i] != 0) nz.Add(i);
+        Occupied = nz.ToArray();
     }
+    /// <summary>Indices of the nodes with nonzero target mass.</summary>
+    public int[] Occupied { get; }
     public int N { get; }
     public double[] Mass { get; }
     public double[] Sdf { get; }
@@ -92,7 +97,13 @@ public sealed partial class Engine
     {
         Splat(frame);
         int n = _n;
-        double dens = target.TotalMass, sdf = 0;
+        // Σ|M − T| = Σ over the particles' box of |M − T| + Σ of T outside it (no cancellation against the total).
+        double dens = 0, sdf = 0;
+        foreach (int i in target.Occupied)
+        {
+            int x = i % n, y = i / n % n, z = i / (n * n);
+            if (x < _xLo || x > _xHi || y < _yLo || y > _yHi || z < _zLo || z > _zHi) dens += target.Mass[i];
+        }
         var t = target.Mass; var st = target.Sdf;
         for (int z = _zLo; z <= _zHi; z++)
             for (int y = _yLo; y <= _yHi; y++)
@@ -100,7 +111,7 @@ public sealed partial class Engine
                 {
                     int i = (z * n + y) * n + x;
                     double mi = _gm[i];
-                    dens += Math.Abs(mi - t[i]) - t[i];
+                    dens += Math.Abs(mi - t[i]);
                     sdf += st[i] * mi;
                 }
         double contact = 0;

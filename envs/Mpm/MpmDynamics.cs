@@ -31,6 +31,9 @@ public sealed class MpmDynamics : Dynamics
     }
 
     public Scene Scene { get; }
+    /// <summary>The PlasticineLab task and preset this dynamics was built from (null for hand-made scenes).</summary>
+    public PlasticineTask? Task { get; init; }
+    public Preset? Preset { get; init; }
     public Target Target { get; }
     public LossWeights Weights { get; }
     public int Segments { get; }
@@ -60,6 +63,21 @@ public sealed class MpmDynamics : Dynamics
             for (int d = 0; d < 3; d++)
                 velocity[3 * k + d] = Math.Clamp(action[o + d], -1, 1) * prims[k].ActionScale[d] / Scene.Substeps;
         }
+    }
+
+    /// <summary>
+    /// PlasticineLab's normalised incremental IoU of a final state: (IoU − IoU₀)/(IoU_target − IoU₀) clipped to [0, 1],
+    /// with IoU the soft IoU of grid masses normalised by their maxima and IoU_target that of the target with itself.
+    /// </summary>
+    public double NormalisedIou(ReadOnlySpan<double> state)
+    {
+        var e = new Engine(Scene, 1);
+        var s0 = new double[StateSize];
+        InitialState(s0, new Random(0));
+        double iou0 = e.Iou(s0, Target), iou = e.Iou(state.ToArray(), Target);
+        double self = Engine.SoftIou(Target.MaxMass, Target.SumSquares, Target.TotalMass, Target);
+        if (!(self > iou0)) return 0;
+        return Math.Clamp((iou - iou0) / (self - iou0), 0, 1);
     }
 
     public override Frame RenderState(ReadOnlySpan<double> state, ReadOnlySpan<double> action, string? label = null) =>

@@ -7,7 +7,7 @@ namespace ContactOpt.Tests;
 public class GradientTests
 {
     static readonly TaskRegistry Registry = BuiltinTasks.CreateRegistry();
-    static IEnumerable<string> AllTasks() => Registry.All.Select(s => s.Name);
+    static IEnumerable<string> AllTasks() => Registry.All.Select(BuiltinTasks.ContractTestName);
 
     [TestCaseSource(nameof(AllTasks))]
     public void ParameterViewGradientMatchesFiniteDifferencesAtRandomSmoothPoints(string name)
