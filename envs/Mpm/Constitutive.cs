@@ -49,10 +49,14 @@ public static class Constitutive
     }
 
     /// <summary>F' and A of one particle.</summary>
-    public static void Forward(in Coefficients k, in M3 f, in M3 c, out M3 fNew, out M3 affine)
+    public static void Forward(in Coefficients k, in M3 f, in M3 c, out M3 fNew, out M3 affine) =>
+        Forward(k, f, c, out fNew, out affine, out _, out _, out _);
+
+    /// <summary>As <see cref="Forward(in Coefficients, in M3, in M3, out M3, out M3)"/>, also returning the trial SVD (kept for the adjoint).</summary>
+    public static void Forward(in Coefficients k, in M3 f, in M3 c, out M3 fNew, out M3 affine, out M3 u, out V3 sigma, out M3 v)
     {
         var ftr = (M3.Identity + k.Dt * c) * f;
-        Svd3.Decompose(ftr, out var u, out var sigma, out var v);
+        Svd3.Decompose(ftr, out u, out sigma, out v);
         bool plastic = ReturnMap(k, sigma, out var fs, out _, out _);
         fNew = plastic ? u * M3.Diag(fs.X, fs.Y, fs.Z) * v.T : ftr;
         var r = u * v.T;
@@ -66,6 +70,12 @@ public static class Constitutive
     {
         var ftr = (M3.Identity + k.Dt * c) * f;
         Svd3.Decompose(ftr, out var u, out var sigma, out var v);
+        Backward(k, f, c, ftr, u, sigma, v, fNewBar, affineBar, ref fBar, ref cBar);
+    }
+
+    /// <summary>The adjoint given the trial F_tr and its SVD (as returned by the forward).</summary>
+    public static void Backward(in Coefficients k, in M3 f, in M3 c, in M3 ftr, in M3 u, in V3 sigma, in M3 v, in M3 fNewBar, in M3 affineBar, ref M3 fBar, ref M3 cBar)
+    {
         bool plastic = ReturnMap(k, sigma, out var fs, out var epsHat, out double nrm);
         var fp = plastic ? u * M3.Diag(fs.X, fs.Y, fs.Z) * v.T : ftr;
         var r = u * v.T;

@@ -20,6 +20,9 @@ public sealed partial class Engine
     readonly double[] _fx, _w, _dw;
     // Constitutive outputs of the current substep.
     readonly double[] _affine, _affineBar, _vBarTotal;
+    // Trial SVD per particle (U 9, σ 3, V 9), kept by the recomputation of a substep for its adjoint.
+    readonly double[] _svd;
+    bool _keepSvd;
     // Slab sort.
     readonly int[] _sorted, _slabStart, _slabCount;
     readonly int _slabs;
@@ -42,7 +45,7 @@ public sealed partial class Engine
         _slabs = (_n + 2) / 3;
         _slabStart = new int[_slabs + 1]; _slabCount = new int[_slabs];
         _posePartials = new double[2 * _n * 3 * Math.Max(1, scene.Primitives.Length)];
-        _affineBar = new double[9 * _np]; _vBarTotal = new double[3 * _np];
+        _affineBar = new double[9 * _np]; _vBarTotal = new double[3 * _np]; _svd = new double[21 * _np];
         _g2pBody = G2PBlock; _stressBody = StressBlock; _gridBody = GridBlock; _prepareBody = PrepareBlock;
         _p2gSlab = P2GSlab; _g2pBarParticles = G2PBackwardParticles; _g2pBarSlab = G2PBackwardSlab;
         _gridBarBody = GridBackwardBlock; _p2gBarBody = P2GBackwardBlock; _stressBarBody = StressBackwardBlock;
@@ -145,11 +148,19 @@ public sealed partial class Engine
     /// Adjoint of <see cref="Substep"/> at (<paramref name="input"/>, <paramref name="velocity"/>): from ∂L/∂output
     /// overwrites ∂L/∂input and ∂L/∂velocity. <paramref name="scratch"/> receives the recomputed output frame.
     /// </summary>
-    public void SubstepBackward(double[] input, double[] velocity, double[] outputBar, double[] inputBar, double[] velocityBar, double[] scratch)
+    public void SubstepBackward(double[] input, double[] velocity, double[] output, double[] outputBar, double[] inputBar, double[] velocityBar)
     {
-        // Recompute the substep's grid (PlasticineLab's scheme: grid quantities are never stored).
-        Substep(input, scratch, velocity);
-        _in = input; _out = scratch; _outBar = outputBar; _inBar = inputBar; _vel = velocity; _velBar = velocityBar;
+        // Recompute the substep's grid (PlasticineLab's scheme: grid quantities are never stored) and keep the trial
+        // SVDs; G2P is not rerun: its output is the stored next frame.
+        _in = input; _out = output; _vel = velocity;
+        Prepare();
+        _keepSvd = true;
+        _loop.For(_np, ParticleGrain, _stressBody);
+        _keepSvd = false;
+        ClearBox(_gm, 1); ClearBox(_gp, 3);
+        ColouredSlabs(_p2gSlab);
+        _loop.For(_zHi - _zLo + 1, NodeGrain, _gridBody);
+        _outBar = outputBar; _inBar = inputBar; _velBar = velocityBar;
         Array.Clear(inputBar);
         Array.Clear(velocityBar);
         ClearBox(_gvBar, 3); ClearBox(_gpBar, 3); ClearBox(_gmBar, 1);
@@ -179,8 +190,10 @@ public sealed partial class Engine
         for (int p = start; p < end; p++)
         {
             var f = M3.Load(_in, fo + 9 * p); var c = M3.Load(_in, co + 9 * p);
-            Constitutive.Forward(k, f, c, out var fNew, out var a);
-            fNew.Store(_out, fo + 9 * p); a.Store(_affine, 9 * p);
+            Constitutive.Forward(k, f, c, out var fNew, out var a, out var u, out var sigma, out var v);
+            if (_keepSvd) { u.Store(_svd, 21 * p); sigma.Store(_svd, 21 * p + 9); v.Store(_svd, 21 * p + 12); }
+            else fNew.Store(_out, fo + 9 * p);
+            a.Store(_affine, 9 * p);
         }
     }
 
@@ -194,7 +207,8 @@ public sealed partial class Engine
             var fNewBar = M3.Load(_outBar, fo + 9 * p);
             var aBar = M3.Load(_affineBar, 9 * p);
             var fBar = M3.Load(_inBar, fo + 9 * p); var cBar = M3.Load(_inBar, co + 9 * p);
-            Constitutive.Backward(k, f, c, fNewBar, aBar, ref fBar, ref cBar);
+            var ftr = (M3.Identity + k.Dt * c) * f;
+            Constitutive.Backward(k, f, c, ftr, M3.Load(_svd, 21 * p), V3.Load(_svd, 21 * p + 9), M3.Load(_svd, 21 * p + 12), fNewBar, aBar, ref fBar, ref cBar);
             fBar.Store(_inBar, fo + 9 * p); cBar.Store(_inBar, co + 9 * p);
         }
     }

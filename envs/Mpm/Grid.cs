@@ -49,7 +49,7 @@ public sealed partial class Engine
     V3 Collide(Primitive pr, V3 node, V3 v, V3 p0, V3 p1)
     {
         var r = pr.Rotation;
-        bool ident = pr.Qw == 1 && pr.Qx == 0 && pr.Qy == 0 && pr.Qz == 0;
+        bool ident = pr.IsIdentity;
         pr.World(node, p0, r, ident, out double d, out var nrm, out _);
         double s = _s.Softness;
         double infl = Math.Min(Math.Exp(-d * s), 1);
@@ -71,7 +71,7 @@ public sealed partial class Engine
     V3 CollideBackward(Primitive pr, V3 node, V3 v, V3 p0, V3 p1, V3 outBar, ref V3 p0Bar, ref V3 p1Bar)
     {
         var r = pr.Rotation;
-        bool ident = pr.Qw == 1 && pr.Qx == 0 && pr.Qy == 0 && pr.Qz == 0;
+        bool ident = pr.IsIdentity;
         pr.World(node, p0, r, ident, out double d, out var nrm, out var hw);
         double s = _s.Softness;
         double ex = Math.Exp(-d * s);

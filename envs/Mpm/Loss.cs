@@ -128,7 +128,7 @@ public sealed partial class Engine
     {
         var pr = _s.Primitives[k];
         var r = pr.Rotation;
-        bool ident = pr.Qw == 1 && pr.Qx == 0 && pr.Qy == 0 && pr.Qz == 0;
+        bool ident = pr.IsIdentity;
         var pos = V3.Load(frame, _s.PoseOffset + 3 * k);
         dmin = double.PositiveInfinity; arg = -1; normal = new V3();
         for (int p = 0; p < _np; p++)

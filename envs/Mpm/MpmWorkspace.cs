@@ -10,7 +10,7 @@ public sealed class MpmWorkspace : SegmentWorkspace
 {
     readonly MpmDynamics _d;
     readonly Engine _engine;
-    readonly double[] _a, _b, _vel, _velBar, _bar, _barIn, _scratch;
+    readonly double[] _a, _b, _vel, _velBar, _velSum, _bar, _barIn;
     readonly List<double[]> _frames = new();
 
     public MpmWorkspace(MpmDynamics dynamics, WorkspaceOptions? options) : base(dynamics, options)
@@ -18,9 +18,9 @@ public sealed class MpmWorkspace : SegmentWorkspace
         _d = dynamics;
         _engine = new Engine(dynamics.Scene, Options.Threads);
         int fs = dynamics.StateSize, pp = 3 * dynamics.Scene.Primitives.Length;
-        _a = new double[fs]; _b = new double[fs]; _scratch = new double[fs];
+        _a = new double[fs]; _b = new double[fs];
         _bar = new double[fs]; _barIn = new double[fs];
-        _vel = new double[pp]; _velBar = new double[pp];
+        _vel = new double[pp]; _velBar = new double[pp]; _velSum = new double[pp];
     }
 
     public Engine Engine => _engine;
@@ -70,14 +70,15 @@ public sealed class MpmWorkspace : SegmentWorkspace
 
         nextAdjoint.CopyTo(_bar);
         actionAdjoint.Clear(); parameterAdjoint.Clear();
-        var velSum = new double[_vel.Length];
+        var velSum = _velSum;
+        Array.Clear(velSum);
         for (int e = _d.EnvStepsPerSegment - 1; e >= 0; e--)
         {
             _engine.LossBackward(_frames[(e + 1) * s.Substeps], _d.Target, _d.Weights, costAdjoint, _bar);
             for (int k = s.Substeps - 1; k >= 0; k--)
             {
                 int j = e * s.Substeps + k;
-                _engine.SubstepBackward(_frames[j], _vel, _bar, _barIn, _velBar, _scratch);
+                _engine.SubstepBackward(_frames[j], _vel, _frames[j + 1], _bar, _barIn, _velBar);
                 for (int i = 0; i < velSum.Length; i++) velSum[i] += _velBar[i];
                 _barIn.CopyTo(_bar, 0);
             }

@@ -13,7 +13,9 @@ public sealed record Primitive(ShapeKind Kind, double A, double B, V3 InitialPos
 {
     /// <summary>Action channels (3 for a velocity-driven primitive, 0 for a fixed one).</summary>
     public int ActionDim => ActionScale.Norm2 > 0 ? 3 : 0;
-    public M3 Rotation => M3.FromQuaternion(Qw, Qx, Qy, Qz);
+    public M3 Rotation { get; } = M3.FromQuaternion(Qw, Qx, Qy, Qz);
+    /// <summary>True when the orientation is the identity (local frame = world frame up to translation).</summary>
+    public bool IsIdentity { get; } = Qw == 1 && Qx == 0 && Qy == 0 && Qz == 0;
     const double Eps = 1e-14;
 
     /// <summary>SDF at a local point q: distance d, gradient g and Hessian h (h is 0 for the cylinder, used fixed only).</summary>

@@ -11,24 +11,22 @@ public static class Svd3
     public static void Decompose(in M3 f, out M3 u, out V3 sigma, out M3 v)
     {
         var a = f.T * f;
-        var vv = M3.Identity;
         double a00 = a.A00, a01 = a.A01, a02 = a.A02, a11 = a.A11, a12 = a.A12, a22 = a.A22;
+        var c0 = new V3(1, 0, 0); var c1 = new V3(0, 1, 0); var c2 = new V3(0, 0, 1);
         for (int sweep = 0; sweep < 30; sweep++)
         {
             double off = a01 * a01 + a02 * a02 + a12 * a12;
             double diag = a00 * a00 + a11 * a11 + a22 * a22;
             if (off <= 1e-34 * diag || off == 0) break;
-            Rotate(ref a00, ref a11, ref a22, ref a01, ref a02, ref a12, ref vv, 0, 1);
-            Rotate(ref a00, ref a11, ref a22, ref a01, ref a02, ref a12, ref vv, 0, 2);
-            Rotate(ref a00, ref a11, ref a22, ref a01, ref a02, ref a12, ref vv, 1, 2);
+            Rotate(ref a00, ref a11, ref a01, ref a02, ref a12, ref c0, ref c1);
+            Rotate(ref a00, ref a22, ref a02, ref a01, ref a12, ref c0, ref c2);
+            Rotate(ref a11, ref a22, ref a12, ref a01, ref a02, ref c1, ref c2);
         }
         // Sort eigenvalues descending (columns of V with them).
-        Span<double> ev = [a00, a11, a22];
-        Span<int> idx = [0, 1, 2];
-        if (ev[idx[0]] < ev[idx[1]]) (idx[0], idx[1]) = (idx[1], idx[0]);
-        if (ev[idx[1]] < ev[idx[2]]) (idx[1], idx[2]) = (idx[2], idx[1]);
-        if (ev[idx[0]] < ev[idx[1]]) (idx[0], idx[1]) = (idx[1], idx[0]);
-        var v0 = vv.Col(idx[0]); var v1 = vv.Col(idx[1]); var v2 = v0.Cross(v1);   // det V = +1
+        if (a00 < a11) { (a00, a11) = (a11, a00); (c0, c1) = (c1, c0); }
+        if (a11 < a22) { (a11, a22) = (a22, a11); (c1, c2) = (c2, c1); }
+        if (a00 < a11) { (a00, a11) = (a11, a00); (c0, c1) = (c1, c0); }
+        var v0 = c0; var v1 = c1; var v2 = v0.Cross(v1);   // det V = +1
         v = M3.Cols(v0, v1, v2);
         var b0 = f * v0; var b1 = f * v1; var b2 = f * v2;
         double s0 = Math.Sqrt(b0.Norm2);
@@ -48,34 +46,18 @@ public static class Svd3
         sigma = new V3(s0, s1, u2.Dot(b2));
     }
 
-    static void Rotate(ref double a00, ref double a11, ref double a22, ref double a01, ref double a02, ref double a12, ref M3 v, int p, int q)
+    /// <summary>One Jacobi rotation zeroing a_pq of the symmetric matrix (r is the third index); columns p, q of V rotate with it.</summary>
+    static void Rotate(ref double app, ref double aqq, ref double apq, ref double apr, ref double aqr, ref V3 vp, ref V3 vq)
     {
-        double apq = p == 0 ? (q == 1 ? a01 : a02) : a12;
         if (apq == 0) return;
-        double app = p == 0 ? a00 : a11, aqq = q == 1 ? a11 : a22;
         double theta = (aqq - app) / (2 * apq);
-        double t = Math.Sign(theta) / (Math.Abs(theta) + Math.Sqrt(theta * theta + 1));
-        if (theta == 0) t = 1;
+        double t = theta == 0 ? 1 : Math.Sign(theta) / (Math.Abs(theta) + Math.Sqrt(theta * theta + 1));
         double c = 1 / Math.Sqrt(t * t + 1), s = t * c;
-        // A ← Jᵀ A J with J the Givens rotation in (p, q).
-        var m = new M3 { A00 = a00, A01 = a01, A02 = a02, A10 = a01, A11 = a11, A12 = a12, A20 = a02, A21 = a12, A22 = a22 };
-        for (int k = 0; k < 3; k++)
-        {
-            double mkp = m[k, p], mkq = m[k, q];
-            m[k, p] = c * mkp - s * mkq; m[k, q] = s * mkp + c * mkq;
-        }
-        for (int k = 0; k < 3; k++)
-        {
-            double mpk = m[p, k], mqk = m[q, k];
-            m[p, k] = c * mpk - s * mqk; m[q, k] = s * mpk + c * mqk;
-        }
-        m[p, q] = 0; m[q, p] = 0;
-        a00 = m.A00; a11 = m.A11; a22 = m.A22; a01 = m.A01; a02 = m.A02; a12 = m.A12;
-        for (int k = 0; k < 3; k++)
-        {
-            double vkp = v[k, p], vkq = v[k, q];
-            v[k, p] = c * vkp - s * vkq; v[k, q] = s * vkp + c * vkq;
-        }
+        app -= t * apq; aqq += t * apq; apq = 0;
+        double pr = apr, qr = aqr;
+        apr = c * pr - s * qr; aqr = s * pr + c * qr;
+        var p = vp; var q = vq;
+        vp = c * p - s * q; vq = s * p + c * q;
     }
 
     /// <summary>

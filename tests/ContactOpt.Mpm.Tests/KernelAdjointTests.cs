@@ -176,8 +176,9 @@ public class KernelAdjointTests
             (x, w, g) =>
             {
                 var frame = x[..fs].ToArray(); var vel = x[fs..].ToArray();
-                var inBar = new double[fs]; var velBar = new double[3]; var scratch = new double[fs];
-                e.SubstepBackward(frame, vel, w.ToArray(), inBar, velBar, scratch);
+                var inBar = new double[fs]; var velBar = new double[3]; var next = new double[fs];
+                e.Substep(frame, next, vel);
+                e.SubstepBackward(frame, vel, next, w.ToArray(), inBar, velBar);
                 inBar.CopyTo(g); velBar.CopyTo(g[fs..]);
             }, seed: 6, inputScale: scale, tolerance: 1e-6);
     }
