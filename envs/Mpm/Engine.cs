@@ -30,7 +30,7 @@ public sealed partial class Engine
     // Pose adjoints: per node-block partials (3 per primitive), summed in block order.
     readonly double[] _posePartials;
     const int NodeGrain = 1;   // one z-layer of nodes per block
-    const int ParticleGrain = 256;
+    const int ParticleGrain = 64;
 
     public Engine(Scene scene, int threads)
     {
@@ -135,13 +135,29 @@ public sealed partial class Engine
     public void Substep(double[] input, double[] output, double[] velocity)
     {
         _in = input; _out = output; _vel = velocity;
+        long t0 = Profile is null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
         Prepare();
+        Tick(0, ref t0);
         _loop.For(_np, ParticleGrain, _stressBody);     // F' → output, A → _affine
+        Tick(1, ref t0);
         ClearBox(_gm, 1); ClearBox(_gp, 3);
         ColouredSlabs(_p2gSlab);
+        Tick(2, ref t0);
         Kinematics(input, output, velocity);
         _loop.For(_zHi - _zLo + 1, NodeGrain, _gridBody);
+        Tick(3, ref t0);
         _loop.For(_np, ParticleGrain, _g2pBody);
+        Tick(4, ref t0);
+    }
+
+    /// <summary>Optional per-phase timestamps (prepare, constitutive, P2G, grid, G2P; backward phases 5..9) for benchmarks only.</summary>
+    internal long[]? Profile;
+
+    void Tick(int phase, ref long t0)
+    {
+        if (Profile is null) return;
+        long t = System.Diagnostics.Stopwatch.GetTimestamp();
+        Profile[phase] += t - t0; t0 = t;
     }
 
     /// <summary>
@@ -153,6 +169,7 @@ public sealed partial class Engine
         // Recompute the substep's grid (PlasticineLab's scheme: grid quantities are never stored) and keep the trial
         // SVDs; G2P is not rerun: its output is the stored next frame.
         _in = input; _out = output; _vel = velocity;
+        long t0 = Profile is null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
         Prepare();
         _keepSvd = true;
         _loop.For(_np, ParticleGrain, _stressBody);
@@ -160,12 +177,14 @@ public sealed partial class Engine
         ClearBox(_gm, 1); ClearBox(_gp, 3);
         ColouredSlabs(_p2gSlab);
         _loop.For(_zHi - _zLo + 1, NodeGrain, _gridBody);
+        Tick(5, ref t0);
         _outBar = outputBar; _inBar = inputBar; _velBar = velocityBar;
         Array.Clear(inputBar);
         Array.Clear(velocityBar);
         ClearBox(_gvBar, 3); ClearBox(_gpBar, 3); ClearBox(_gmBar, 1);
         _loop.For(_np, ParticleGrain, _g2pBarParticles);
         ColouredSlabs(_g2pBarSlab);
+        Tick(6, ref t0);
         // Grid adjoint: primitive position adjoints of frames f and f+1 in per-layer partials.
         int layers = _zHi - _zLo + 1, pp = 3 * _s.Primitives.Length;
         Array.Clear(_posePartials, 0, 2 * layers * pp);
@@ -176,8 +195,11 @@ public sealed partial class Engine
         for (int l = 0; l < layers; l++)
             for (int i = 0; i < pp; i++) { poseBar0[i] += _posePartials[(2 * l) * pp + i]; poseBar1[i] += _posePartials[(2 * l + 1) * pp + i]; }
         KinematicsBackward(input, velocity, poseBar1, inputBar, velocityBar);
+        Tick(7, ref t0);
         _loop.For(_np, ParticleGrain, _p2gBarBody);
+        Tick(8, ref t0);
         _loop.For(_np, ParticleGrain, _stressBarBody);
+        Tick(9, ref t0);
     }
 
     // ---- constitutive kernel over particles ----
