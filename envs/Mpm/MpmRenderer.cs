@@ -21,7 +21,7 @@ public static class MpmRenderer
         // Camera: rotate about x by 30° (looking down), then project onto screen (x right, y up).
         const double tilt = 30 * Math.PI / 180;
         double ct = Math.Cos(tilt), st = Math.Sin(tilt);
-        double scale = Width * 0.95, cx = Width / 2.0, cy = Height * 0.8;
+        double scale = Width * 0.8, cx = Width / 2.0, cy = Height * 0.62;
         void Project(double x, double y, double z, out int px, out int py, out double depthValue)
         {
             double xr = x - 0.5, yr = y * ct - (z - 0.5) * st, zr = y * st + (z - 0.5) * ct;
@@ -48,8 +48,13 @@ public static class MpmRenderer
                     rgb[3 * i] = (byte)(r * shade); rgb[3 * i + 1] = (byte)(g * shade); rgb[3 * i + 2] = (byte)(b * shade);
                 }
         }
-        // Floor line.
-        for (double x = 0; x <= 1; x += 0.002) Splat(x, Scene.Bound * s.Dx, 0.0, 150, 150, 150, 1, false);
+        // Floor outline (the plane y = 3dx over the unit square).
+        double fy = Scene.Bound * s.Dx;
+        for (double u = 0; u <= 1; u += 0.002)
+        {
+            Splat(u, fy, 0.0, 170, 170, 170, 1, false); Splat(u, fy, 1.0, 120, 120, 120, 1, false);
+            Splat(0.0, fy, u, 150, 150, 150, 1, false); Splat(1.0, fy, u, 150, 150, 150, 1, false);
+        }
         // Particles.
         for (int p = 0; p < s.Particles; p++) Splat(state[3 * p], state[3 * p + 1], state[3 * p + 2], 235, 150, 60, 3, false);
         // Primitives: lattice points inside each solid.
