@@ -148,7 +148,7 @@ public static class PlasticineTasks
             $"contact softness {F(softness)}. x ∈ [−1, 1]^{segments * scene.ActionSize}: {segments} segments × {scene.ActionSize} velocity commands " +
             $"(action × scale = displacement per env step), initial guess 0. Loss = Σ over env steps of {F(w.Density)}·density + {F(w.Sdf)}·SDF + " +
             $"{F(w.Contact)}·contact (PlasticineLab's). Target: grid mass after the scripted reference motion in this simulator at this preset " +
-            $"(its loss is the success threshold); PlasticineLab's normalised IoU ≥ {F(IouSuccess)} is reported as success in the findings. " +
+            $"(success: loss < 1.05 × the reference motion's loss); PlasticineLab's normalised IoU ≥ {F(IouSuccess)} is reported as success in the findings. " +
             $"Exact gradients by hand-written adjoints (kernel route). Step view: one step per segment, observation = {dyn.ObservedParticles.Count} " +
             $"particles' positions and velocities + primitive positions, reward = −segment loss.";
         double threshold = TargetData.ReferenceLoss(task, preset, w, softness);
