@@ -1,5 +1,6 @@
 using ContactOpt.Envs.Analytic;
 using ContactOpt.Envs.BoxFinger;
+using ContactOpt.Envs.Mpm;
 using ContactOpt.Envs.Rigid;
 using ContactOpt.Envs.Pendulum;
 using ContactOpt.Envs.SpringChain;
@@ -22,7 +23,15 @@ public static class BuiltinTasks
         foreach (var spec in AnalyticTasks.Specs()) yield return spec;
         yield return PendulumDynamics.Spec;
         yield return ChainTask.Spec;
+        foreach (var spec in PlasticineTasks.Specs()) yield return spec;
     }
+
+    /// <summary>
+    /// The name under which task-agnostic contract tests run a task: tasks that declare a <c>preset</c> option with a
+    /// <c>tiny</c> choice (the 3-D MPM tasks) run at that CI preset, every other task under its plain name.
+    /// </summary>
+    public static string ContractTestName(TaskSpec spec) =>
+        spec.Options.Any(o => o.Name == "preset" && o.Choices is { } c && c.Contains("tiny")) ? $"{spec.Name}:preset=tiny" : spec.Name;
 
     /// <summary>A new registry holding every built-in task; add your own with <see cref="TaskRegistry.Add"/>.</summary>
     public static TaskRegistry CreateRegistry() => new(Specs());

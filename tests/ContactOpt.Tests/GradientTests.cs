@@ -7,11 +7,11 @@ namespace ContactOpt.Tests;
 public class GradientTests
 {
     static readonly TaskRegistry Registry = BuiltinTasks.CreateRegistry();
-    static IEnumerable<string> AllTasks() => Registry.All.Select(s => s.Name);
+    static IEnumerable<string> AllTasks() => Registry.All.Select(BuiltinTasks.ContractTestName);
     /// <summary>Every task that declares bounded physical parameters, in its physical-parameter view.</summary>
-    static IEnumerable<string> PhysicalViews() => Registry.All
-        .Where(s => Registry.Create(s.Name).Dynamics.ParameterBounds is not null)
-        .Select(s => s.Name + ":" + TaskRegistry.ViewOption + "=physical");
+    static IEnumerable<string> PhysicalViews() => AllTasks()
+        .Where(n => Registry.Create(n).Dynamics.ParameterBounds is not null)
+        .Select(n => n + (n.Contains(':') ? "," : ":") + TaskRegistry.ViewOption + "=physical");
 
     [TestCaseSource(nameof(AllTasks))]
     public void ParameterViewGradientMatchesFiniteDifferencesAtRandomSmoothPoints(string name)

@@ -10,7 +10,7 @@ namespace ContactOpt.Tests;
 public class TaskContractTests
 {
     static readonly TaskRegistry Registry = BuiltinTasks.CreateRegistry();
-    static IEnumerable<string> AllTasks() => Registry.All.Select(s => s.Name);
+    static IEnumerable<string> AllTasks() => Registry.All.Select(BuiltinTasks.ContractTestName);
 
     static List<(double[] Obs, double Reward, bool Terminated, bool Truncated)> Play(DifferentiableEnv env, int seed, int actionSeed)
     {

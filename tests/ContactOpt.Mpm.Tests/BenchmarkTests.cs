@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using System.Globalization;
+using ContactOpt.Envs;
+using ContactOpt.Envs.Mpm;
+using ContactOpt.Tasks;
+
+namespace ContactOpt.Mpm.Tests;
+
+/// <summary>
+/// Timings for docs/benchmarks.md (explicit: never part of CI; tests never time things otherwise).
+/// Run: MPM_BENCH_PRESET=default MPM_BENCH_TASKS=pinch,writer dotnet test tests/ContactOpt.Mpm.Tests -c Release --filter Benchmarks --logger "console;verbosity=detailed"
+/// </summary>
+public class BenchmarkTests
+{
+    [Test, Explicit("benchmark")]
+    public void Phases()
+    {
+        var task = BuiltinTasks.CreateRegistry().Create(Environment.GetEnvironmentVariable("MPM_BENCH_TASK") ?? "writer");
+        var dyn = (MpmDynamics)task.Dynamics;
+        var s = dyn.Scene;
+        var e = new Engine(s, 1) { Profile = new long[10] };
+        var a = new double[s.FrameSize]; var b = new double[s.FrameSize];
+        s.InitialFrame(a);
+        var vel = new double[3 * s.Primitives.Length];
+        dyn.Velocities(Enumerable.Repeat(-0.5, s.ActionSize).ToArray(), vel);
+        int steps = 100;
+        var frames = new List<double[]> { (double[])a.Clone() };
+        for (int k = 0; k < steps; k++) { e.Substep(a, b, vel); (a, b) = (b, a); frames.Add((double[])a.Clone()); }
+        var bar = new double[s.FrameSize]; var inBar = new double[s.FrameSize]; var vb = new double[vel.Length];
+        for (int i = 0; i < s.Particles; i++) bar[i] = 1e-3;
+        for (int k = steps - 1; k >= 0; k--) { e.SubstepBackward(frames[k], vel, frames[k + 1], bar, inBar, vb); (bar, inBar) = (inBar, bar); }
+        string[] names = ["prepare", "constitutive", "p2g", "grid", "g2p", "bwd: recompute", "bwd: g2p", "bwd: grid", "bwd: p2g", "bwd: constitutive"];
+        for (int i = 0; i < 10; i++)
+            TestContext.Out.WriteLine(FormattableString.Invariant($"{names[i],-20} {e.Profile[i] * 1e6 / Stopwatch.Frequency / steps / s.Particles:F3} µs/particle-substep"));
+    }
+
+    [Test, Explicit("benchmark")]
+    public void Benchmarks()
+    {
+        string preset = Environment.GetEnvironmentVariable("MPM_BENCH_PRESET") ?? "default";
+        var names = (Environment.GetEnvironmentVariable("MPM_BENCH_TASKS") ?? string.Join(",", PlasticineTasks.All.Select(t => t.Name))).Split(',');
+        int reps = int.Parse(Environment.GetEnvironmentVariable("MPM_BENCH_REPS") ?? "1", CultureInfo.InvariantCulture);
+        var r = BuiltinTasks.CreateRegistry();
+        var o = TestContext.Out;
+        o.WriteLine("| task | particles | substeps | fwd 1T wall / CPU (s) | CPU µs per particle-substep (1T) | loss+grad 1T wall / CPU (s) | bwd/fwd (CPU) | fwd 2T wall / CPU (s) | loss+grad 2T wall / CPU (s) | 2T wall speedup (loss+grad) | peak working set (MB) |");
+        o.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
+        foreach (var name in names)
+        {
+            var task = r.Create($"{name}:preset={preset}");
+            var dyn = (MpmDynamics)task.Dynamics;
+            var x = new double[task.Dimension];
+            var rng = new Random(1);
+            for (int i = 0; i < x.Length; i++) x[i] = 0.5 * (2 * rng.NextDouble() - 1);
+            var g = new double[x.Length];
+            // Wall seconds and CPU seconds of this process (the CPU time is what an unloaded core would take; the build
+            // machine is shared, so wall times of the 1-thread runs are inflated by other jobs).
+            double cpu = 0;
+            double Best(Func<double> f)
+            {
+                double best = double.MaxValue; cpu = double.MaxValue;
+                for (int k = 0; k < reps; k++)
+                {
+                    var proc = Process.GetCurrentProcess();
+                    var c0 = proc.TotalProcessorTime; var sw = Stopwatch.StartNew();
+                    f();
+                    best = Math.Min(best, sw.Elapsed.TotalSeconds);
+                    proc.Refresh();
+                    cpu = Math.Min(cpu, (proc.TotalProcessorTime - c0).TotalSeconds);
+                }
+                return best;
+            }
+            using var f1 = task.CreateObjective(new WorkspaceOptions(1));
+            using var f2 = task.CreateObjective(new WorkspaceOptions(2));
+            f1.Loss(x);
+            double fwd1 = Best(() => f1.Loss(x)); double fwd1Cpu = cpu;
+            double lg1 = Best(() => f1.LossAndGradient(x, g)); double lg1Cpu = cpu;
+            f2.Loss(x);
+            double fwd2 = Best(() => f2.Loss(x)); double fwd2Cpu = cpu;
+            double lg2 = Best(() => f2.LossAndGradient(x, g)); double lg2Cpu = cpu;
+            long substeps = (long)dyn.Preset!.EnvSteps * dyn.Scene.Substeps;
+            double us = fwd1Cpu / (dyn.Scene.Particles * (double)substeps) * 1e6;
+            double peak = Process.GetCurrentProcess().PeakWorkingSet64 / 1e6;
+            o.WriteLine(FormattableString.Invariant($"| {name} | {dyn.Scene.Particles} | {substeps} | {fwd1:F2} / {fwd1Cpu:F2} | {us:F2} | {lg1:F2} / {lg1Cpu:F2} | {(lg1Cpu - fwd1Cpu) / fwd1Cpu:F2} | {fwd2:F2} / {fwd2Cpu:F2} | {lg2:F2} / {lg2Cpu:F2} | {lg1 / lg2:F2} | {peak:F0} |"));
+        }
+    }
+}
