@@ -11,6 +11,21 @@ public static class Catalog
     public static TaskRegistry Tasks() => BuiltinTasks.CreateRegistry();
     public static AgentRegistry Agents() => new(BuiltinAgents.Specs().Concat(TorchAgents.Specs()));
 
+    /// <summary>
+    /// Splits a comma-separated task list where a task may carry several options: a piece of the form key=value
+    /// without a colon continues the previous task's options (<c>chain:masses=600,segments=4,flip</c> is two tasks).
+    /// </summary>
+    public static List<string> SplitTaskList(string text)
+    {
+        var tasks = new List<string>();
+        foreach (var piece in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (tasks.Count > 0 && !piece.Contains(':') && piece.Contains('=') && tasks[^1].Contains(':')) tasks[^1] += "," + piece;
+            else tasks.Add(piece);
+        }
+        return tasks;
+    }
+
     /// <summary>Builds a task, turning option errors into usage errors.</summary>
     public static TaskInstance Task(string name)
     {

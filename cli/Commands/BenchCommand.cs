@@ -17,7 +17,7 @@ public static class BenchCommand
         if (!(seconds > 0 && seconds <= 600)) throw new UsageException($"--seconds {seconds} must be in (0, 600].");
         bool json = args.Flag("json");
         int threads = args.Int("threads", 1, 1, 256);
-        var names = args.Positional(0, "task name(s), comma-separated").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var names = Catalog.SplitTaskList(args.Positional(0, "task name(s), comma-separated"));
         args.EnsureAllUsed(1);
         var tasks = names.Select(Catalog.Task).ToList();
         var rows = new List<object>();

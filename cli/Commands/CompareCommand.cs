@@ -50,8 +50,7 @@ public static class CompareCommand
         }
         else
         {
-            var taskList = args.Positional(0, "task name(s), comma-separated, --config FILE or --preset NAME")
-                .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+            var taskList = Catalog.SplitTaskList(args.Positional(0, "task name(s), comma-separated, --config FILE or --preset NAME"));
             var agentList = agentsText?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList()
                             ?? agents.All.Select(a => a.Name).ToList();
             study = new StudySpec

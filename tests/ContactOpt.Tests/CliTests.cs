@@ -74,4 +74,17 @@ public class CliTests
         Assert.That(doc.RootElement.GetProperty("summary").GetProperty("median_relative_error").GetDouble(), Is.LessThan(1e-5));
         Assert.That(doc.RootElement.GetProperty("points").GetArrayLength(), Is.EqualTo(3));
     }
+
+    [Test]
+    public void TaskListsKeepSeveralOptionsOfOneTaskTogether()
+    {
+        Assert.That(Catalog.SplitTaskList("chain:masses=600,segments=4, flip,grasp:view=physical"),
+            Is.EqualTo(new[] { "chain:masses=600,segments=4", "flip", "grasp:view=physical" }));
+        Assert.That(Catalog.SplitTaskList("flip,grasp"), Is.EqualTo(new[] { "flip", "grasp" }));
+        var (code, output, _) = Run("bench", "chain:masses=3,segments=2,flip", "--seconds", "0.05", "--json");
+        Assert.That(code, Is.EqualTo(0));
+        using var doc = JsonDocument.Parse(output);
+        Assert.That(doc.RootElement.GetArrayLength(), Is.EqualTo(2));
+        Assert.That(doc.RootElement[0].GetProperty("dimension").GetInt32(), Is.EqualTo(4), "two segments × two actions");
+    }
 }
