@@ -21,6 +21,7 @@ public static class RunCommand
 
     public static int Run(Args args)
     {
+        Catalog.UsePlugins(args.Options("agents-from"));
         var agentName = args.Option("agent");
         int budget = args.Int("budget", DefaultBudget, 1, MaxBudget);
         int seed = args.Int("seed", 0);
