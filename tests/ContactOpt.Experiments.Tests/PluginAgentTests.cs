@@ -32,9 +32,12 @@ public class PluginAgentTests
     public void ThePluginIsARealAssemblyOutsideTheTestOutput()
     {
         Assert.That(File.Exists(Plugin), Is.True, Plugin);
-        Assert.That(AppDomain.CurrentDomain.GetAssemblies().Any(a => a.GetName().Name == "CustomAgent" && a.Location == Path.GetFullPath(Plugin)), Is.False,
-            "not loaded before the test asks for it");
+        Assert.That(File.Exists(Path.Combine(AppContext.BaseDirectory, "CustomAgent.dll")), Is.False, "the plugin is not part of the test's output");
         var specs = AgentPlugins.Load(Plugin);
+        var assembly = specs[0].Create(new Dictionary<string, string>()).GetType().Assembly;
+        Assert.That(assembly.Location, Is.EqualTo(Path.GetFullPath(Plugin)));
+        Assert.That(System.Runtime.Loader.AssemblyLoadContext.GetLoadContext(assembly), Is.Not.SameAs(System.Runtime.Loader.AssemblyLoadContext.Default),
+            "loaded in a plugin context of its own");
         Assert.That(specs.Select(s => s.Name), Is.EqualTo(new[] { "hillclimb", "randompolicy" }));
         Assert.That(AgentPlugins.Load(Plugin), Is.SameAs(specs), "a plugin file is loaded once");
         // The plugin shares the host's contract types: its agents are the host's IAgent.
