@@ -87,6 +87,8 @@ public static class CommandSpecs
              new("set", "key=value", "an agent option", Repeatable: true),
              new("out", "DIR", "write DIR/trace.csv (every episode: loss, best, gradient, seconds, parameters)"),
              new("json", null, "print the result as JSON"),
+             new("save-policy", "FILE", "learning agents (ppo, sac): save the trained policy to FILE (load it with the agent's Load)"),
+             new("eval-episodes", "N", $"learning agents: mean return of the deterministic policy over N fresh episodes, 0 to {RunCommand.MaxEvalEpisodes} (default {RunCommand.DefaultEvalEpisodes})"),
              AgentsFrom], RunCommand.Run),
         new("bench-agents", "median best loss of agents over seeds, and the time of one BO trial (Markdown on stdout)", "",
             [new("tasks", "T;...", "tasks, separated by ';' (default ackley:dim=10;rastrigin:dim=10)"),
