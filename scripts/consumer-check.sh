@@ -5,13 +5,15 @@
 # needs TorchSharp's native library to load: the GLIBCXX_3.4.32 fix must come from the package's
 # buildTransitive targets, since nothing of this repository's Directory.Build.* applies out there.
 #
-# Usage: scripts/consumer-check.sh [WORKDIR]     (WORKDIR must be outside the repository; default: a new /tmp dir)
+# Usage: scripts/consumer-check.sh [WORKDIR]     (WORKDIR must be outside the repository; default: a new /tmp dir,
+#        removed after a successful run). Run by .ci/run; about 1.5 min on a built tree.
 # Offline: the consumer restores ContactOpt.* from the local feed into its own packages folder and everything else
 # from this machine's NuGet cache (~/.nuget/packages, used read-only as a fallback folder, never modified).
 # Extra package source (a machine whose cache lacks TorchSharp): CONTACTOPT_NUGET_SOURCE=https://api.nuget.org/v3/index.json
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-work="${1:-$(mktemp -d /tmp/contactopt-consumer.XXXXXX)}"
+given="${1:-}"
+work="${given:-$(mktemp -d /tmp/contactopt-consumer.XXXXXX)}"
 mkdir -p "$work"
 work="$(cd "$work" && pwd)"
 case "$work/" in "$root"/*) echo "consumer-check: WORKDIR '$work' is inside the repository; choose one outside it." >&2; exit 2;; esac
@@ -110,3 +112,7 @@ dotnet build "$app/Consumer.csproj" -c Release -nologo -v minimal >"$work/build.
   || { cat "$work/build.log" >&2; echo "consumer-check: consumer build failed" >&2; exit 1; }
 grep -h "contactopt:" "$work/build.log" >&2 || true
 dotnet "$app/bin/Release/net10.0/Consumer.dll"
+# A directory this script chose is removed after a successful run (the consumer's output holds a ~900 MB libtorch
+# copy); a WORKDIR given on the command line, or any failed run's, is kept for inspection.
+[ -z "$given" ] && rm -rf "$work"
+exit 0
