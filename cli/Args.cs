@@ -15,9 +15,12 @@ public sealed class Args
     readonly List<string> _positionals = new();
     readonly List<(string Key, string? Value)> _options = new();
     readonly HashSet<string> _used = new();
+    readonly CommandSpec? _spec;
 
-    public Args(IEnumerable<string> args)
+    /// <param name="spec">The command's declarations: reading an option it does not declare is an internal error.</param>
+    public Args(IEnumerable<string> args, CommandSpec? spec = null)
     {
+        _spec = spec;
         var list = args.ToList();
         for (int i = 0; i < list.Count; i++)
         {
@@ -35,13 +38,20 @@ public sealed class Args
 
     public IReadOnlyList<string> Positionals => _positionals;
 
+    void Use(string key)
+    {
+        if (_spec is not null && !_spec.Options.Any(o => o.Name == key))
+            throw new InvalidOperationException($"command '{_spec.Name}' reads option --{key}, which its CommandSpec does not declare.");
+        _used.Add(key);
+    }
+
     public string Positional(int index, string what) =>
         index < _positionals.Count ? _positionals[index] : throw new UsageException($"missing {what}.");
 
     /// <summary>A flag: present (possibly with a value that was really a positional — given back).</summary>
     public bool Flag(string key)
     {
-        _used.Add(key);
+        Use(key);
         bool found = false;
         for (int i = 0; i < _options.Count; i++)
         {
@@ -54,7 +64,7 @@ public sealed class Args
 
     public string? Option(string key)
     {
-        _used.Add(key);
+        Use(key);
         string? value = null;
         foreach (var (k, v) in _options)
             if (k == key) value = v ?? throw new UsageException($"option --{key} needs a value.");
@@ -63,7 +73,7 @@ public sealed class Args
 
     public IReadOnlyList<string> Options(string key)
     {
-        _used.Add(key);
+        Use(key);
         return _options.Where(o => o.Key == key).Select(o => o.Value ?? throw new UsageException($"option --{key} needs a value.")).ToList();
     }
 
@@ -102,7 +112,7 @@ public sealed class Args
     public void EnsureAllUsed(int maxPositionals)
     {
         foreach (var (k, _) in _options)
-            if (!_used.Contains(k)) throw new UsageException($"unknown option --{k}.");
+            if (!_used.Contains(k)) throw new UsageException($"unknown option --{k}{(_spec is null ? "" : $" (see 'contactopt {_spec.Name} --help')")}.");
         if (_positionals.Count > maxPositionals)
             throw new UsageException($"unexpected argument '{_positionals[maxPositionals]}'.");
     }

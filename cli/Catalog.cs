@@ -9,7 +9,45 @@ namespace ContactOpt.Cli;
 public static class Catalog
 {
     public static TaskRegistry Tasks() => BuiltinTasks.CreateRegistry();
-    public static AgentRegistry Agents() => new(BuiltinAgents.Specs().Concat(TorchAgents.Specs()));
+    /// <summary>
+    /// Every built-in agent, then those of the plugins named by <c>--agents-from</c> in this command (see
+    /// <see cref="UsePlugins"/>); a plugin agent whose name is taken is refused with a message naming it.
+    /// </summary>
+    public static AgentRegistry Agents()
+    {
+        var registry = new AgentRegistry(BuiltinAgents.Specs().Concat(TorchAgents.Specs()));
+        foreach (var (path, specs) in Plugins.Value ?? [])
+            foreach (var spec in specs)
+            {
+                if (registry.Contains(spec.Name))
+                    throw new UsageException($"agent '{spec.Name}' of --agents-from '{path}' is already registered (built in or by an earlier plugin); rename it.");
+                registry.Add(spec);
+            }
+        return registry;
+    }
+
+    // Per command invocation (and the threads it starts), so commands run in one process do not see each other's plugins.
+    static readonly AsyncLocal<IReadOnlyList<(string Path, IReadOnlyList<AgentSpec> Specs)>?> Plugins = new();
+
+    /// <summary>Forgets the plugins of an earlier command run in this process (called before each command).</summary>
+    public static void ResetPlugins() => Plugins.Value = null;
+
+    /// <summary>
+    /// Loads the agent plugins given by repeated <c>--agents-from FILE.dll</c> (assemblies with a public
+    /// <see cref="IAgentProvider"/>) for the rest of this command; returns their agent names.
+    /// </summary>
+    public static IReadOnlyList<string> UsePlugins(IReadOnlyList<string> paths)
+    {
+        var loaded = new List<(string, IReadOnlyList<AgentSpec>)>();
+        foreach (var path in paths)
+        {
+            try { loaded.Add((path, AgentPlugins.Load(path))); }
+            catch (ArgumentException e) { throw new UsageException("--agents-from: " + e.Message); }
+        }
+        Plugins.Value = loaded;
+        _ = Agents(); // name clashes are reported now, before any work
+        return loaded.SelectMany(l => l.Item2.Select(s => s.Name)).ToList();
+    }
 
     /// <summary>
     /// Splits a comma-separated task list where a task may carry several options: a piece of the form key=value

@@ -5,23 +5,6 @@ namespace ContactOpt.Cli;
 /// <summary>Entry point of the contactopt command; <see cref="Run"/> is callable from tests.</summary>
 public static class CliApp
 {
-    static Dictionary<string, (string Summary, Func<Args, int> Run)> Commands() => new()
-    {
-        ["tasks"] = ("list tasks (--verbose: options and details)", TasksCommand.Run),
-        ["eval"] = ("loss (and --grad gradient) of a task at --params", EvalCommand.Run),
-        ["gradcheck"] = ("exact vs central finite-difference gradients at random points", GradcheckCommand.Run),
-        ["gradquality"] = ("gradient trust: finite differences at several steps, smoothed gradients, secant signs, sgd variance", GradqualityCommand.Run),
-        ["render"] = ("filmstrip PNG of an episode at --params", RenderCommand.Run),
-        ["bench"] = ("median time of loss-only and loss-and-gradient episodes", BenchCommand.Run),
-        ["agents"] = ("list agents with their options and defaults", AgentsCommand.Run),
-        ["run"] = ("run one agent on one task within an episode budget (trace.csv with --out)", RunCommand.Run),
-        ["bench-agents"] = ("median best loss of agents over seeds, and the time of one BO trial", BenchAgentsCommand.Run),
-        ["compare"] = ("run a comparison study (tasks × agents × seeds) and write its report", CompareCommand.Run),
-        ["report"] = ("regenerate a study's report from its results database", ReportCommand.Run),
-        ["status"] = ("progress of a study per shard (finished / running / failed / missing)", StatusCommand.Run),
-        ["landscape"] = ("2-D loss landscape heatmap (optionally with gradient arrows)", LandscapeCommand.Run),
-    };
-
     public static int Main(string[] args) => Run(args);
 
     /// <summary>
@@ -30,22 +13,34 @@ public static class CliApp
     /// </summary>
     public static int Run(string[] args)
     {
-        var commands = Commands();
-        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        if (args.Length == 0 || args[0] is "-h" or "--help")
         {
-            Console.WriteLine("usage: contactopt <command> [arguments]\n\ncommands:");
-            foreach (var (name, (summary, _)) in commands) Console.WriteLine($"  {name,-13} {summary}");
-            Console.WriteLine("\nTasks take options in their name: task:key=value,... (see 'contactopt tasks --verbose').");
+            Console.Write(CommandSpecs.Overview());
             return args.Length == 0 ? 2 : 0;
         }
-        if (!commands.TryGetValue(args[0], out var command))
+        if (args[0] is "--version" or "-V")
         {
-            Console.Error.WriteLine($"contactopt: unknown command '{OneLine(args[0])}'; commands: {string.Join(", ", commands.Keys)}.");
+            Console.WriteLine(CommandSpecs.Version());
+            return 0;
+        }
+        var command = CommandSpecs.Find(args[0]);
+        if (command is null)
+        {
+            Console.Error.WriteLine($"contactopt: unknown command '{OneLine(args[0])}'; commands: {string.Join(", ", CommandSpecs.All.Select(c => c.Name))} (see 'contactopt --help').");
             return 2;
+        }
+        // --help / -h anywhere after the command (not as the value of an option): the command's help, nothing run.
+        var rest = args.Skip(1).ToList();
+        for (int i = 0; i < rest.Count; i++)
+        {
+            if (rest[i] is "--help" or "-h") { Console.Write(command.Help()); return 0; }
+            if (rest[i].StartsWith("--", StringComparison.Ordinal) && !rest[i].Contains('=') && i + 1 < rest.Count
+                && command.Options.FirstOrDefault(o => o.Name == rest[i][2..]) is { Value: not null }) i++;
         }
         try
         {
-            return command.Run(new Args(args.Skip(1)));
+            Catalog.ResetPlugins();
+            return command.Run(new Args(rest, command));
         }
         catch (UsageException e)
         {

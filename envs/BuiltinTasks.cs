@@ -35,4 +35,8 @@ public static class BuiltinTasks
 
     /// <summary>A new registry holding every built-in task; add your own with <see cref="TaskRegistry.Add"/>.</summary>
     public static TaskRegistry CreateRegistry() => new(Specs());
+
+    /// <summary>Gymnasium's <c>make</c> over the built-in tasks (see <see cref="Gym.Make"/>): e.g. <c>BuiltinTasks.Make("pendulum")</c>.</summary>
+    public static Env<double[], double[]> Make(string id, IReadOnlyDictionary<string, string>? options = null, int? maxEpisodeSteps = null, string? renderMode = null) =>
+        Gym.Make(CreateRegistry(), id, options, maxEpisodeSteps, renderMode);
 }

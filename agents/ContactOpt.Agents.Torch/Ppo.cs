@@ -119,7 +119,8 @@ public sealed class Ppo : ILearningAgent, IDisposable
     }
 
     public string Name => "ppo";
-    public PpoOptions Options { get; }
+    /// <summary>The options; <see cref="Load"/> replaces them by those stored in the file.</summary>
+    public PpoOptions Options { get; private set; }
     /// <summary>Every finished training episode (step count, return, length), for learning curves.</summary>
     public IReadOnlyList<EpisodeLog> Episodes => _episodes;
     /// <summary>Environment steps taken by the last <see cref="Learn"/>.</summary>
@@ -320,23 +321,27 @@ public sealed class Ppo : ILearningAgent, IDisposable
     public void Save(string path)
     {
         var net = _net ?? throw new InvalidOperationException("ppo: nothing to save; the agent is not trained.");
-        AgentFile.Write(path, Name, _obsSize, _scaling!, net);
+        AgentFile.Write(path, Name, _obsSize, _scaling!, OptionsBinder.Describe(Options), net);
     }
 
     public void Load(string path)
     {
-        var (obs, scaling, reader) = AgentFile.Open(path, Name);
+        var (obs, scaling, stored, reader) = AgentFile.Open(path, Name);
         using (reader)
         {
-            var net = new ActorCritic(obs, scaling.Size, TorchUtil.ParseArch(Options.NetArch, Name, "net_arch"), Options.Activation, Options.LogStdInit);
+            // The stored options rebuild the network that was saved, whatever options this agent was created with.
+            PpoOptions options;
+            try { options = OptionsBinder.Bind(new PpoOptions(), stored); }
+            catch (ArgumentException e) { throw new InvalidDataException($"ppo: '{path}' holds options this build does not accept: {e.Message}"); }
+            var net = new ActorCritic(obs, scaling.Size, TorchUtil.ParseArch(options.NetArch, Name, "net_arch"), options.Activation, options.LogStdInit);
             try { net.load(reader); }
             catch (Exception e) when (e is ArgumentException or InvalidOperationException)
             {
                 net.Dispose();
-                throw new InvalidDataException($"ppo: '{path}' does not match net_arch={Options.NetArch}: {e.Message}");
+                throw new InvalidDataException($"ppo: '{path}' does not match net_arch={options.NetArch}: {e.Message}");
             }
             _net?.Dispose();
-            _net = net; _obsSize = obs; _scaling = scaling;
+            _net = net; Options = options; _obsSize = obs; _scaling = scaling;
             ResetActGenerator(0);
         }
     }

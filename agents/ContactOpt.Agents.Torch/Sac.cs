@@ -209,7 +209,8 @@ public sealed class Sac : ILearningAgent, IDisposable
     }
 
     public string Name => "sac";
-    public SacOptions Options { get; }
+    /// <summary>The options; <see cref="Load"/> replaces them by those stored in the file.</summary>
+    public SacOptions Options { get; private set; }
     public IReadOnlyList<EpisodeLog> Episodes => _episodes;
     public long Steps { get; private set; }
     /// <summary>The entropy coefficient α after training.</summary>
@@ -374,23 +375,27 @@ public sealed class Sac : ILearningAgent, IDisposable
     public void Save(string path)
     {
         var actor = _actor ?? throw new InvalidOperationException("sac: nothing to save; the agent is not trained.");
-        AgentFile.Write(path, Name, _obsSize, _scaling!, actor);
+        AgentFile.Write(path, Name, _obsSize, _scaling!, OptionsBinder.Describe(Options), actor);
     }
 
     public void Load(string path)
     {
-        var (obs, scaling, reader) = AgentFile.Open(path, Name);
+        var (obs, scaling, stored, reader) = AgentFile.Open(path, Name);
         using (reader)
         {
-            var actor = new Actor(obs, scaling.Size, TorchUtil.ParseArch(Options.NetArch, Name, "net_arch"), Options.Activation);
+            // The stored options rebuild the network that was saved, whatever options this agent was created with.
+            SacOptions options;
+            try { options = OptionsBinder.Bind(new SacOptions(), stored); }
+            catch (ArgumentException e) { throw new InvalidDataException($"sac: '{path}' holds options this build does not accept: {e.Message}"); }
+            var actor = new Actor(obs, scaling.Size, TorchUtil.ParseArch(options.NetArch, Name, "net_arch"), options.Activation);
             try { actor.load(reader); }
             catch (Exception e) when (e is ArgumentException or InvalidOperationException)
             {
                 actor.Dispose();
-                throw new InvalidDataException($"sac: '{path}' does not match net_arch={Options.NetArch}: {e.Message}");
+                throw new InvalidDataException($"sac: '{path}' does not match net_arch={options.NetArch}: {e.Message}");
             }
             _actor?.Dispose();
-            _actor = actor; _obsSize = obs; _scaling = scaling;
+            _actor = actor; Options = options; _obsSize = obs; _scaling = scaling;
             ResetActGenerator(0);
         }
     }

@@ -187,9 +187,11 @@ public static class Check
 internal static class AgentFile
 {
     const string Magic = "ContactOpt.Agent";
-    const int Version = 1;
+    // Version 2: the agent's options (name=value, as OptionsBinder describes them) follow the action scaling, so a
+    // file loads into an agent created with any options (the network is rebuilt from the stored ones).
+    const int Version = 2;
 
-    public static void Write(string path, string agent, int observationSize, ActionScaling scaling, params nn.Module[] modules)
+    public static void Write(string path, string agent, int observationSize, ActionScaling scaling, IReadOnlyList<AgentOption> options, params nn.Module[] modules)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var dir = Path.GetDirectoryName(Path.GetFullPath(path));
@@ -201,13 +203,15 @@ internal static class AgentFile
             w.Write(observationSize); w.Write(scaling.Size);
             foreach (var v in scaling.Low) w.Write(v);
             foreach (var v in scaling.High) w.Write(v);
+            w.Write(options.Count);
+            foreach (var o in options) { w.Write(o.Name); w.Write(o.Default); }
             foreach (var m in modules) m.save(w);
         }
         File.Move(tmp, path, overwrite: true);
     }
 
     /// <summary>Reads the header; the caller builds its modules from the sizes and then calls <see cref="ReadModules"/>.</summary>
-    public static (int ObservationSize, ActionScaling Scaling, BinaryReader Reader) Open(string path, string agent)
+    public static (int ObservationSize, ActionScaling Scaling, Dictionary<string, string> Options, BinaryReader Reader) Open(string path, string agent)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{agent}: no saved agent at '{path}'.", path);
         var r = new BinaryReader(File.OpenRead(path));
@@ -222,7 +226,11 @@ internal static class AgentFile
             var low = new double[act]; var high = new double[act];
             for (int i = 0; i < act; i++) low[i] = r.ReadDouble();
             for (int i = 0; i < act; i++) high[i] = r.ReadDouble();
-            return (obs, new ActionScaling(low, high), r);
+            int n = r.ReadInt32();
+            if (n < 0 || n > 1000) throw new InvalidDataException($"'{path}' is corrupt (it claims {n} options).");
+            var options = new Dictionary<string, string>(StringComparer.Ordinal);
+            for (int i = 0; i < n; i++) options[r.ReadString()] = r.ReadString();
+            return (obs, new ActionScaling(low, high), options, r);
         }
         catch (EndOfStreamException)
         {

@@ -38,6 +38,9 @@ public sealed class AgentRegistry
         if (!_specs.TryAdd(spec.Name, spec)) throw new ArgumentException($"an agent named '{spec.Name}' is already registered.");
     }
 
+    /// <summary>Adds several specs (e.g. <c>new MyAgents().Specs()</c> or <see cref="AgentPlugins.Load"/>'s result).</summary>
+    public void AddRange(IEnumerable<AgentSpec> specs) { foreach (var s in specs) Add(s); }
+
     public IReadOnlyList<AgentSpec> All => _specs.Values.ToList();
     public bool Contains(string name) => _specs.ContainsKey(name);
 

@@ -7,6 +7,7 @@ public static class AgentsCommand
 {
     public static int Run(Args args)
     {
+        Catalog.UsePlugins(args.Options("agents-from"));
         bool json = args.Flag("json");
         args.EnsureAllUsed(0);
         var agents = Catalog.Agents().All;

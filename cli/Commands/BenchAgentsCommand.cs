@@ -18,6 +18,7 @@ public static class BenchAgentsCommand
 {
     public static int Run(Args args)
     {
+        Catalog.UsePlugins(args.Options("agents-from"));
         var tasks = (args.Option("tasks") ?? "ackley:dim=10;rastrigin:dim=10").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var agents = (args.Option("agents") ?? "rand,cmaes,randdescents,bo,bo-leap").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         int seeds = args.Int("seeds", 10, 1, 10_000);

@@ -15,6 +15,8 @@ public static class CompareCommand
 
     public static int Run(Args args)
     {
+        var plugins = args.Options("agents-from");
+        Catalog.UsePlugins(plugins);
         var config = args.Option("config");
         var preset = args.Option("preset");
         var agentsText = args.Option("agents");
@@ -34,6 +36,8 @@ public static class CompareCommand
         args.EnsureAllUsed(1);
         if (!slurm && (submit || resubmit || arraySizeText is not null || partition is not null || time is not null || cpusText is not null))
             throw new UsageException("--submit, --resubmit-missing, --array-size, --partition, --time and --cpus-per-task need --slurm.");
+        if (slurm && plugins.Count > 0)
+            throw new UsageException("--agents-from is not passed on to Slurm job arrays; run the shards with 'compare --shard i/n --agents-from FILE' instead.");
         if (slurm && shardText is not null) throw new UsageException("--slurm writes a job array over all shards; do not also give --shard.");
 
         var tasks = Catalog.Tasks();

@@ -21,17 +21,32 @@ public static class RunCommand
 
     public static int Run(Args args)
     {
+        Catalog.UsePlugins(args.Options("agents-from"));
         var agentName = args.Option("agent");
         int budget = args.Int("budget", DefaultBudget, 1, MaxBudget);
         int seed = args.Int("seed", 0);
         var settings = ParseSettings(args.Options("set"));
         var outDir = args.Option("out");
         bool json = args.Flag("json");
+        var savePolicy = args.Option("save-policy");
+        var evalText = args.Option("eval-episodes");
         var task = Catalog.Task(args.Positional(0, "task name (see 'contactopt tasks')"));
         args.EnsureAllUsed(1);
         if (agentName is null) throw new UsageException("missing --agent NAME (see 'contactopt agents').");
         var agent = CreateAgent(agentName, settings);
         using var owned = agent as IDisposable;
+        var learner = agent as ILearningAgent;
+        int? evalEpisodes = evalText is null ? null : ParseEvalEpisodes(evalText);
+        if (learner is null && savePolicy is not null)
+            throw new UsageException($"--save-policy: agent '{agentName}' does not learn a policy (only learning agents such as ppo and sac do).");
+        if (learner is null && evalEpisodes > 0)
+            throw new UsageException($"--eval-episodes: agent '{agentName}' does not learn a policy to evaluate.");
+        int evalCount = learner is null ? 0 : evalEpisodes ?? DefaultEvalEpisodes;
+        if (savePolicy is not null)
+        {
+            if (string.IsNullOrWhiteSpace(savePolicy) || Directory.Exists(savePolicy)) throw new UsageException($"--save-policy '{savePolicy}' must be a file path.");
+            Experiments.AtomicFile.EnsureWritableDirectory(Path.GetDirectoryName(Path.GetFullPath(savePolicy))!, "--save-policy's folder");
+        }
         int maxBudget = Catalog.Agents().Spec(agentName).MaxBudget;
         if (budget > maxBudget) throw new UsageException($"agent '{agentName}' accepts budgets up to {maxBudget} episodes (its memory grows with every episode); --budget is {budget}.");
         // The output directory is checked (created, written to) before any episode is spent.
@@ -58,6 +73,14 @@ public static class RunCommand
         progress.Finish();
 
         trace?.Commit();
+        // After training: the deterministic policy on fresh episodes (not charged to the budget), and the saved policy.
+        double? evalReturn = null;
+        if (learner is { IsReady: true } && evalCount > 0)
+        {
+            using var evalEnv = task.CreateEnv();
+            evalReturn = learner.MeanReturn(evalEnv, evalCount, EvalSeed(seed));
+        }
+        if (savePolicy is not null && learner is { IsReady: true }) learner.Save(savePolicy);
         if (json)
         {
             Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object?>
@@ -65,6 +88,9 @@ public static class RunCommand
                 ["task"] = task.Name, ["agent"] = agentName, ["seed"] = seed, ["episodes"] = result.Episodes,
                 ["best_loss"] = double.IsFinite(result.BestLoss) ? result.BestLoss : null,
                 ["best_params"] = result.BestParameters.Select(v => double.IsFinite(v) ? v : (double?)null).ToArray(),
+                ["eval_episodes"] = evalReturn is null ? null : evalCount,
+                ["eval_return"] = evalReturn is double er && double.IsFinite(er) ? er : null,
+                ["policy"] = savePolicy is not null && learner is { IsReady: true } ? savePolicy : null,
             }));
         }
         else
@@ -76,10 +102,24 @@ public static class RunCommand
             Console.WriteLine($"best loss   {F(result.BestLoss)}");
             Console.WriteLine($"best params {string.Join(", ", result.BestParameters.Select(F))}");
             Console.WriteLine($"time        {clock.Elapsed.TotalSeconds:F2} s");
+            if (evalReturn is double ev)
+                Console.WriteLine($"eval return {F(ev)} (mean of {evalCount} deterministic episodes from seed {EvalSeed(seed)}, not charged to the budget)");
+            if (savePolicy is not null && learner is { IsReady: true }) Console.WriteLine($"policy      {savePolicy}");
             if (outDir is not null) Console.WriteLine($"trace       {Path.Combine(outDir, "trace.csv")}");
         }
         return interrupted ? 130 : 0;
     }
+
+    /// <summary>Episodes of the trained policy's evaluation when --eval-episodes is not given (learning agents only).</summary>
+    public const int DefaultEvalEpisodes = 10;
+    public const int MaxEvalEpisodes = 10_000;
+
+    /// <summary>The evaluation's first seed: away from the training seed, so evaluation starts differ from training's first.</summary>
+    public static int EvalSeed(int seed) => unchecked(seed + 1_000_003);
+
+    static int ParseEvalEpisodes(string s) =>
+        int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n <= MaxEvalEpisodes && !(s.Length > 1 && s[0] == '0')
+            ? n : throw new UsageException($"--eval-episodes '{s}' must be an integer in [0, {MaxEvalEpisodes}].");
 
     /// <summary>key=value pairs from repeated --set options.</summary>
     public static Dictionary<string, string> ParseSettings(IEnumerable<string> items)

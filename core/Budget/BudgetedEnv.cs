@@ -44,7 +44,7 @@ public sealed class BudgetedEnv : Wrapper<double[], double[]>
         if (r.Done)
         {
             _inEpisode = false;
-            bool diverged = r.Information.TryGetValue("diverged", out var d) && d is true;
+            bool diverged = r.Info.TryGetValue("diverged", out var d) && d is true;
             var actions = _actions.ToArray();
             double loss = diverged ? double.PositiveInfinity : _score?.Invoke(actions) ?? -_return;
             _budget.Record(actions, loss, gradient: false);

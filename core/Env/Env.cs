@@ -17,15 +17,19 @@ public readonly record struct ResetResult<TObs>(TObs Observation, Info Info)
 /// <summary>
 /// Result of <see cref="Env{TObs,TAction}.Step"/> with Gymnasium semantics: <see cref="Terminated"/> is an MDP
 /// terminal state (no bootstrapping), <see cref="Truncated"/> a cut outside the MDP (time limit, divergence).
-/// <see cref="Done"/> and the four-way deconstruction keep Gym.NET's vocabulary.
+/// <see cref="Done"/> and the four-way deconstruction keep Gym.NET's vocabulary. The info is <see cref="Info"/>, as
+/// on <see cref="ResetResult{TObs}"/>.
 /// </summary>
-public readonly record struct StepResult<TObs>(TObs Observation, double Reward, bool Terminated, bool Truncated, Info Information)
+public readonly record struct StepResult<TObs>(TObs Observation, double Reward, bool Terminated, bool Truncated, Info Info)
 {
     public bool Done => Terminated || Truncated;
+    /// <summary>The former name of <see cref="Info"/>, kept so existing code compiles; use <see cref="Info"/>.</summary>
+    [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
+    public Info Information => Info;
     public void Deconstruct(out TObs observation, out double reward, out bool terminated, out bool truncated, out Info info)
-    { observation = Observation; reward = Reward; terminated = Terminated; truncated = Truncated; info = Information; }
+    { observation = Observation; reward = Reward; terminated = Terminated; truncated = Truncated; info = Info; }
     public void Deconstruct(out TObs observation, out double reward, out bool done, out Info info)
-    { observation = Observation; reward = Reward; done = Done; info = Information; }
+    { observation = Observation; reward = Reward; done = Done; info = Info; }
 }
 
 /// <summary>Render modes understood by the suite.</summary>
@@ -56,6 +60,9 @@ public abstract class Env<TObs, TAction> : IDisposable
     protected Random NpRandom => _rng ??= Rng.Create(0);
     /// <summary>The seed the generator was last created from.</summary>
     public int? RandomSeed { get; private set; }
+
+    /// <summary>The spec this env was made from by <see cref="Gym.Make"/> (null when constructed directly); wrappers copy it.</summary>
+    public EnvSpec? Spec { get; set; }
 
     /// <summary>The innermost environment (wrappers override).</summary>
     public virtual Env<TObs, TAction> Unwrapped => this;

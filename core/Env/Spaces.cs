@@ -54,18 +54,22 @@ public sealed class Box : Space<double[]>
     public double HighAt(int i) => _high[i];
     public bool IsBounded => _low.All(double.IsFinite) && _high.All(double.IsFinite);
 
-    public override double[] Sample()
+    public override double[] Sample() => Sample(Random);
+
+    /// <summary>A sample drawn from <paramref name="rng"/> instead of the space's own generator (batched spaces use it).</summary>
+    public double[] Sample(Random rng)
     {
+        ArgumentNullException.ThrowIfNull(rng);
         var x = new double[Size];
         for (int i = 0; i < x.Length; i++)
         {
             bool lo = double.IsFinite(_low[i]), hi = double.IsFinite(_high[i]);
             x[i] = (lo, hi) switch
             {
-                (true, true) => _low[i] + (_high[i] - _low[i]) * Random.NextDouble(),
-                (true, false) => _low[i] + Exponential.Sample(Random, 1.0),
-                (false, true) => _high[i] - Exponential.Sample(Random, 1.0),
-                _ => Normal.Sample(Random, 0.0, 1.0),
+                (true, true) => _low[i] + (_high[i] - _low[i]) * rng.NextDouble(),
+                (true, false) => _low[i] + Exponential.Sample(rng, 1.0),
+                (false, true) => _high[i] - Exponential.Sample(rng, 1.0),
+                _ => Normal.Sample(rng, 0.0, 1.0),
             };
         }
         return x;
@@ -118,4 +122,29 @@ public sealed class Discrete : Space<int>
     }
     public override bool Contains(int value) => value >= Start && value < Start + N;
     public override string ToString() => $"Discrete({N}, start={Start})";
+}
+
+/// <summary>
+/// n copies of a Box (Gymnasium's <c>batch_space</c> of a Box): elements are n rows, shape [n, size]; sampling draws
+/// every row from this space's own generator (seed it with <see cref="Space{T}.Seed"/>).
+/// </summary>
+public sealed class BatchedBox : Space<double[][]>
+{
+    public BatchedBox(Box single, int n)
+    {
+        ArgumentNullException.ThrowIfNull(single);
+        if (n < 1) throw new ArgumentOutOfRangeException(nameof(n), n, "a batch needs n ≥ 1.");
+        Single = single; N = n;
+    }
+    public Box Single { get; }
+    public int N { get; }
+    public override int[] Shape => [N, Single.Size];
+    public override double[][] Sample()
+    {
+        var rows = new double[N][];
+        for (int i = 0; i < N; i++) rows[i] = Single.Sample(Random);
+        return rows;
+    }
+    public override bool Contains(double[][] value) => value is not null && value.Length == N && value.All(Single.Contains);
+    public override string ToString() => $"BatchedBox({N} × {Single})";
 }

@@ -8,8 +8,10 @@ public sealed record EpisodeGradient(double Loss, double[][] Actions, double[] P
 
 /// <summary>
 /// The step view of a task (Gymnasium semantics). One <see cref="Step"/> = one control segment; the episode
-/// terminates after <see cref="Dynamics.Horizon"/> segments. Observation = the task's observation followed by
-/// the time fraction t/H. Reward of a segment = −(its cost), so the return is −loss. A diverging simulation
+/// terminates after <see cref="Dynamics.Horizon"/> segments and the observation is the task's observation followed
+/// by the time fraction t/H — or, for tasks whose <see cref="Dynamics.HorizonKind"/> is a time limit (pendulum, as
+/// Pendulum-v1), the episode is truncated there and the observation is the task's own. Out-of-bounds actions are
+/// rejected or clipped as the task declares (<see cref="Dynamics.OutOfRangeAction"/>). Reward of a segment = −(its cost), so the return is −loss. A diverging simulation
 /// truncates the episode with <c>info["diverged"] = true</c> and reward −<see cref="DivergedPenalty"/>.
 /// Set <see cref="Recording"/> before <see cref="Reset"/> to record the episode; <see cref="Backward"/> then
 /// returns ∂L/∂action for every step, ∂L/∂parameters and ∂L/∂initial state.
@@ -25,6 +27,7 @@ public class DifferentiableEnv : Env<double[], double[]>
     readonly double[] _initialState;
     double[] _lastAction;
     bool _needsReset = true;
+    readonly bool _timeLimit;
 
     public DifferentiableEnv(Dynamics dynamics, string? renderMode = null, double[]? parameters = null, WorkspaceOptions? workspace = null)
     {
@@ -35,10 +38,11 @@ public class DifferentiableEnv : Env<double[], double[]>
         _parameters = parameters ?? dynamics.DefaultParameters();
         Episode.Validate(_parameters, dynamics.ParameterNames.Count, "parameters");
         _actionSpace = new Box(dynamics.ActionBounds.Low, dynamics.ActionBounds.High);
-        int o = dynamics.ObservationSize + 1;
+        _timeLimit = dynamics.HorizonKind == HorizonKind.TimeLimit;
+        int o = dynamics.ObservationSize + (_timeLimit ? 0 : 1);
         var lo = Enumerable.Repeat(double.NegativeInfinity, o).ToArray();
         var hi = Enumerable.Repeat(double.PositiveInfinity, o).ToArray();
-        lo[^1] = 0; hi[^1] = 1;
+        if (!_timeLimit) { lo[^1] = 0; hi[^1] = 1; }
         _observationSpace = new Box(lo, hi);
         _tape = new SegmentTape(dynamics, workspace);
         _initialState = new double[dynamics.StateSize];
@@ -74,7 +78,8 @@ public class DifferentiableEnv : Env<double[], double[]>
     {
         ThrowIfDisposed();
         if (_needsReset) throw new InvalidOperationException("Step called before Reset or after the episode ended; call Reset first.");
-        _actionSpace.Validate(action, "action");
+        if (_dyn.OutOfRangeAction == OutOfRangeAction.Clip) action = Clip(action);
+        else _actionSpace.Validate(action, "action");
         var outcome = _tape.Advance(action);
         _lastAction = (double[])action.Clone();
         var info = new Info { ["step"] = _tape.Step };
@@ -85,7 +90,22 @@ public class DifferentiableEnv : Env<double[], double[]>
             return new(ObserveSafe(), -DivergedPenalty, false, true, info);
         }
         if (outcome.Terminated) { _needsReset = true; info["loss"] = _tape.Loss; }
+        if (outcome.Terminated && _timeLimit) return new(Observe(), -outcome.Cost, false, true, info);
         return new(Observe(), -outcome.Cost, outcome.Terminated, false, info);
+    }
+
+    /// <summary>The action clipped to the bounds (a new array); wrong lengths and non-finite entries still throw.</summary>
+    double[] Clip(double[] action)
+    {
+        if (action is null) throw new ArgumentNullException(nameof(action), "action is null.");
+        if (action.Length != _actionSpace.Size) throw new ArgumentException($"action has length {action.Length}, expected {_actionSpace.Size}.", nameof(action));
+        var a = new double[action.Length];
+        for (int i = 0; i < a.Length; i++)
+        {
+            if (!double.IsFinite(action[i])) throw new ArgumentException($"action[{i}] is {action[i]}; it must be finite.", nameof(action));
+            a[i] = Math.Clamp(action[i], _actionSpace.LowAt(i), _actionSpace.HighAt(i));
+        }
+        return a;
     }
 
     /// <summary>
@@ -109,9 +129,9 @@ public class DifferentiableEnv : Env<double[], double[]>
 
     double[] Observe()
     {
-        var obs = new double[_dyn.ObservationSize + 1];
+        var obs = new double[_dyn.ObservationSize + (_timeLimit ? 0 : 1)];
         _tape.Workspace.Observe(_tape.State, obs.AsSpan(0, _dyn.ObservationSize));
-        obs[^1] = (double)_tape.Step / _dyn.Horizon;
+        if (!_timeLimit) obs[^1] = (double)_tape.Step / _dyn.Horizon;
         return obs;
     }
 

@@ -41,6 +41,12 @@ public sealed record WorkspaceOptions
     public static WorkspaceOptions Default { get; } = new();
 }
 
+/// <summary>How the step view ends an episode at the horizon (see <see cref="Dynamics.HorizonKind"/>).</summary>
+public enum HorizonKind { Terminal, TimeLimit }
+
+/// <summary>What the step view does with an out-of-bounds action (see <see cref="Dynamics.OutOfRangeAction"/>).</summary>
+public enum OutOfRangeAction { Reject, Clip }
+
 /// <summary>
 /// A task's simulator definition: sizes, bounds, initial state, declared physical parameters and drawing. It is
 /// immutable and shared by every view and thread; the mutable part of a simulation (scratch buffers, stored
@@ -59,6 +65,21 @@ public abstract class Dynamics
     /// <summary>Control segments (gym steps) per episode.</summary>
     public abstract int Horizon { get; }
     public virtual int ObservationSize => StateSize;
+
+    /// <summary>
+    /// How the step view ends an episode at <see cref="Horizon"/>: <see cref="HorizonKind.Terminal"/> (default:
+    /// <c>terminated</c>, with the time fraction t/H appended to the observation, so the finite horizon is part of
+    /// the MDP) or <see cref="HorizonKind.TimeLimit"/> (Gymnasium's time-limited envs such as Pendulum-v1:
+    /// <c>truncated</c>, and the observation is the task's own, without t/H).
+    /// </summary>
+    public virtual HorizonKind HorizonKind => HorizonKind.Terminal;
+
+    /// <summary>
+    /// What the step view does with an action outside <see cref="ActionBounds"/>: <see cref="OutOfRangeAction.Reject"/>
+    /// (default: an ArgumentException naming the value) or <see cref="OutOfRangeAction.Clip"/> (clip to the bounds
+    /// first, as Gymnasium's Pendulum-v1 does). Wrong lengths and non-finite entries are rejected either way.
+    /// </summary>
+    public virtual OutOfRangeAction OutOfRangeAction => OutOfRangeAction.Reject;
 
     /// <summary>Declared physical parameters that gradients are also taken with respect to.</summary>
     public virtual IReadOnlyList<string> ParameterNames => [];

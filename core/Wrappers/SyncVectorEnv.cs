@@ -38,6 +38,19 @@ public sealed class SyncVectorEnv<TObs, TAction> : IDisposable
     public IReadOnlyDictionary<string, object> Metadata { get; }
     public Space<TAction> SingleActionSpace => _envs[0].ActionSpace;
     public Space<TObs> SingleObservationSpace => _envs[0].ObservationSpace;
+    /// <summary>
+    /// The batched action space (Gymnasium's <c>action_space</c> of a vector env): for a Box, a <see cref="BatchedBox"/>
+    /// of <see cref="NumEnvs"/> rows, whose samples are valid arguments of <see cref="Step"/>.
+    /// </summary>
+    public Space<TAction[]> ActionSpace => _actionSpace ??= Batch(SingleActionSpace);
+    /// <summary>The batched observation space: every <see cref="Reset"/> and <see cref="Step"/> observation batch is in it.</summary>
+    public Space<TObs[]> ObservationSpace => _observationSpace ??= Batch(SingleObservationSpace);
+    Space<TAction[]>? _actionSpace;
+    Space<TObs[]>? _observationSpace;
+
+    Space<T[]> Batch<T>(Space<T> single) => single is Box box
+        ? (Space<T[]>)(object)new BatchedBox(box, NumEnvs)
+        : throw new NotSupportedException($"batching a {single.GetType().Name} space is not supported; only Box spaces are.");
     public Env<TObs, TAction> this[int i] => _envs[i];
 
     public (TObs[] Observations, Info[] Infos) Reset(int? seed = null, Info? options = null)
@@ -81,7 +94,7 @@ public sealed class SyncVectorEnv<TObs, TAction> : IDisposable
                 else if (Autoreset == AutoresetMode.SameStep)
                 {
                     var (o, info) = _envs[i].Reset();
-                    infos[i] = new Info(info) { ["final_obs"] = r.Observation!, ["final_info"] = r.Information };
+                    infos[i] = new Info(info) { ["final_obs"] = r.Observation!, ["final_info"] = r.Info };
                     obs[i] = o;
                 }
             }

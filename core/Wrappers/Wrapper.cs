@@ -9,6 +9,7 @@ public abstract class Wrapper<TObs, TAction> : Env<TObs, TAction>
     {
         Env = env ?? throw new ArgumentNullException(nameof(env));
         RenderMode = env.RenderMode;
+        Spec = env.Spec;
     }
     public Env<TObs, TAction> Env { get; }
     public override Space<TAction> ActionSpace => Env.ActionSpace;
@@ -81,10 +82,10 @@ public sealed class RecordEpisodeStatistics<TObs, TAction> : Wrapper<TObs, TActi
         if (r.Done)
         {
             var secs = System.Diagnostics.Stopwatch.GetElapsedTime(_start).TotalSeconds;
-            var info = new Info(r.Information) { ["episode"] = new EpisodeStatistics(_return, _length, secs) };
+            var info = new Info(r.Info) { ["episode"] = new EpisodeStatistics(_return, _length, secs) };
             Push(_returns, _return); Push(_lengths, _length); Push(_seconds, secs);
             EpisodeCount++;
-            return r with { Information = info };
+            return r with { Info = info };
         }
         return r;
     }

@@ -10,9 +10,10 @@ namespace ContactOpt.Envs.Pendulum;
 /// θ̇' = clip(θ̇ + (3g/(2l)·sin θ + 3/(m l²)·u)·dt, ±8), θ' = θ + θ̇'·dt with dt = 0.05 and g = 10; 200 steps.
 /// Cost of a step = normalize(θ)² + 0.1·θ̇² + 0.001·u², evaluated at the state the torque is applied in
 /// (so the reward is Gymnasium's). Initial state θ ~ U[−π, π], θ̇ ~ U[−1, 1] drawn from the env's generator.
-/// Observation (cos θ, sin θ, θ̇); the step view appends the time fraction t/200 and ends the episode with
-/// <c>terminated</c> at step 200 (Gymnasium truncates with a TimeLimit instead; with t/200 in the observation
-/// the finite horizon is part of the MDP).
+/// Step view as Pendulum-v1: observation (cos θ, sin θ, θ̇), actions outside [−2, 2] clipped, and the episode
+/// <c>truncated</c> at step 200 (a time limit, not a terminal state). Task option <c>time_feature=true</c> keeps the
+/// former extension: the time fraction t/200 appended to the observation and <c>terminated</c> at step 200 (the
+/// finite horizon as part of the MDP).
 /// State: (θ, θ̇, θ_prev, θ̇_prev), the last two being the state the previous torque was applied in.
 /// Declared physical parameters: mass and length (gradients are also taken with respect to them).
 /// </summary>
@@ -29,14 +30,19 @@ public sealed class PendulumDynamics : ScalarDynamics, ISideView
 
     /// <param name="gravity">g (Gymnasium's <c>g</c> argument).</param>
     /// <param name="horizon">Steps per episode (200 in Pendulum-v1).</param>
-    public PendulumDynamics(double gravity = DefaultGravity, int horizon = EpisodeSteps)
+    /// <param name="timeFeature">Append t/H to the step view's observation and terminate at the horizon (not Pendulum-v1).</param>
+    public PendulumDynamics(double gravity = DefaultGravity, int horizon = EpisodeSteps, bool timeFeature = false)
     {
+        TimeFeature = timeFeature;
         if (!double.IsFinite(gravity) || gravity < 0) throw new ArgumentOutOfRangeException(nameof(gravity), gravity, "gravity must be finite and ≥ 0.");
         if (horizon < 1) throw new ArgumentOutOfRangeException(nameof(horizon), horizon, "the horizon must be at least 1 step.");
         Gravity = gravity; _horizon = horizon;
     }
 
     public double Gravity { get; }
+    public bool TimeFeature { get; }
+    public override HorizonKind HorizonKind => TimeFeature ? HorizonKind.Terminal : HorizonKind.TimeLimit;
+    public override OutOfRangeAction OutOfRangeAction => OutOfRangeAction.Clip;
     public override int StateSize => 4;
     public override int ActionSize => 1;
     public override int Horizon => _horizon;
@@ -108,20 +114,23 @@ public sealed class PendulumDynamics : ScalarDynamics, ISideView
     public static TaskSpec Spec { get; } = new(
         "pendulum",
         "Classic torque-limited pendulum swing-up (Gymnasium Pendulum-v1 constants); 200 torque steps, random start.",
-        [new TaskOption("g", "10", "gravitational acceleration (Gymnasium's g)")],
+        [new TaskOption("g", "10", "gravitational acceleration (Gymnasium's g)"),
+         new TaskOption("time_feature", "false", "append t/200 to the step view's observation and terminate at step 200 (Pendulum-v1: no, truncate)", ["false", "true"])],
         Create);
 
     static TaskInstance Create(TaskOptions o)
     {
         double g = o.GetDouble("g");
         if (g < 0) throw new ArgumentException($"task option g={g} of 'pendulum' must be ≥ 0.");
+        bool timeFeature = o.GetString("time_feature") == "true";
         return new TaskInstance(
             TaskRegistry.CanonicalName("pendulum", o, Spec.Options),
             "Pendulum-v1 (Gymnasium): x = 200 torques in [−2, 2]; cost Σ normalize(θ)² + 0.1·θ̇² + 0.001·u² " +
             "(return = −loss); random start θ ~ U[−π, π], θ̇ ~ U[−1, 1] (the parameter view uses the start drawn from seed 0); " +
-            "observation (cos θ, sin θ, θ̇, t/200); success: loss < 200, a return above −200, about what the SB3 zoo's tuned agents " +
+            "step view as Pendulum-v1: observation (cos θ, sin θ, θ̇), torques clipped to [−2, 2], truncated at step 200 " +
+            "(time_feature=true: t/200 appended, terminated at 200); success: loss < 200, a return above −200, about what the SB3 zoo's tuned agents " +
             "average over random starts once they swing up and balance (zero torque from the seed-0 start loses far more).",
-            new PendulumDynamics(g),
+            new PendulumDynamics(g, timeFeature: timeFeature),
             successThreshold: 200);
     }
 }

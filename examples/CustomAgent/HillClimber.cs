@@ -90,3 +90,13 @@ public sealed class RandomPolicy : IAgent
         }
     }
 }
+
+/// <summary>
+/// The plugin entry point: the command line finds this class in the built assembly
+/// (<c>contactopt compare flip --agents hillclimb,rand --agents-from examples/CustomAgent/bin/Release/net10.0/CustomAgent.dll</c>),
+/// and a library user adds the same specs to a registry of their own (<c>registry.AddRange(new ExampleAgents().Specs())</c>).
+/// </summary>
+public sealed class ExampleAgents : IAgentProvider
+{
+    public IEnumerable<AgentSpec> Specs() => [HillClimber.Spec, RandomPolicy.Spec];
+}

@@ -15,9 +15,9 @@ var settings = new Dictionary<string, string>();
 for (int i = 0; i < args.Length - 1; i++)
     if (args[i] == "--set" && args[i + 1].Split('=', 2) is [var k, var v]) settings[k] = v;
 
-// 1. A registry: your agents, next to (in the CLI) the built-in ones — e.g.
-//    new AgentRegistry(BuiltinAgents.Specs().Concat(TorchAgents.Specs()).Append(HillClimber.Spec)).
-var agents = new AgentRegistry([HillClimber.Spec, RandomPolicy.Spec]);
+// 1. A registry: your agents (from the same IAgentProvider the CLI discovers with --agents-from), next to the
+//    built-in ones if you like: new AgentRegistry(BuiltinAgents.Specs().Concat(new ExampleAgents().Specs())).
+var agents = new AgentRegistry(new ExampleAgents().Specs());
 var tasks = BuiltinTasks.CreateRegistry();
 var task = tasks.Create(taskName);
 

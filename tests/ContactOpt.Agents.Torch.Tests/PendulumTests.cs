@@ -33,18 +33,73 @@ public class PendulumTests
         var task = Tasks.Create("pendulum");
         using var env = task.CreateEnv();
         var (obs, _) = env.Reset(seed: 42);
-        Assert.That(obs.Length, Is.EqualTo(4), "cos θ, sin θ, θ̇, t/200");
+        Assert.That(obs.Length, Is.EqualTo(3), "cos θ, sin θ, θ̇ (Pendulum-v1)");
+        Assert.That(env.ObservationSpace.Shape, Is.EqualTo(new[] { 3 }));
         Assert.That(obs[0] * obs[0] + obs[1] * obs[1], Is.EqualTo(1).Within(1e-12));
         Assert.That(Math.Abs(obs[2]), Is.LessThanOrEqualTo(1));
         Assert.That(env.ActionBox.Low, Is.EqualTo(new[] { -2.0 }));
         Assert.That(env.Reset(seed: 42).Observation, Is.EqualTo(obs), "reset determinism");
         double ret = 0; int steps = 0;
         StepResult<double[]> r;
-        do { r = env.Step([0.5]); ret += r.Reward; steps++; } while (!r.Done);
+        do { r = env.Step([0.5]); ret += r.Reward; steps++; Assert.That(r.Terminated, Is.False); } while (!r.Done);
         Assert.That(steps, Is.EqualTo(200));
-        Assert.That(r.Terminated, Is.True);
-        Assert.That((double)r.Information["loss"], Is.EqualTo(-ret).Within(1e-9));
+        Assert.That((r.Truncated, r.Terminated), Is.EqualTo((true, false)), "Pendulum-v1 truncates at 200 (a time limit, no terminal state)");
+        Assert.That((double)r.Info["loss"], Is.EqualTo(-ret).Within(1e-9));
         Assert.That(ret, Is.LessThan(0).And.GreaterThan(-16.3 * 200));
+    }
+
+    [Test]
+    public void TimeFeatureOptionKeepsTheFiniteHorizonMdp()
+    {
+        using var env = Tasks.Create("pendulum:time_feature=true").CreateEnv();
+        var (obs, _) = env.Reset(seed: 42);
+        Assert.That(obs.Length, Is.EqualTo(4), "cos θ, sin θ, θ̇, t/200");
+        Assert.That(obs[3], Is.EqualTo(0));
+        StepResult<double[]> r;
+        int steps = 0;
+        do { r = env.Step([0.5]); steps++; } while (!r.Done);
+        Assert.That((steps, r.Terminated, r.Truncated, r.Observation[3]), Is.EqualTo((200, true, false, 1.0)));
+        Assert.Throws<ArgumentException>(() => Tasks.Create("pendulum:time_feature=maybe"));
+    }
+
+    /// <summary>
+    /// Gymnasium 1.x Pendulum-v1's step, transcribed from its source: u = clip(u, −2, 2); cost = angle_normalize(θ)² +
+    /// 0.1 θ̇² + 0.001 u²; θ̇' = clip(θ̇ + (3g/(2l) sin θ + 3/(m l²) u) dt, ±8); θ' = θ + θ̇' dt; obs (cos θ', sin θ', θ̇').
+    /// </summary>
+    static (double Th, double Thdot, double Reward) ReferenceStep(double th, double thdot, double u)
+    {
+        const double g = 10, m = 1, l = 1, dt = 0.05;
+        u = Math.Clamp(u, -2, 2);
+        double norm = ((th + Math.PI) % (2 * Math.PI) + 2 * Math.PI) % (2 * Math.PI) - Math.PI; // numpy's % is a floored modulo
+        double cost = norm * norm + 0.1 * thdot * thdot + 0.001 * u * u;
+        double newThdot = Math.Clamp(thdot + (3 * g / (2 * l) * Math.Sin(th) + 3.0 / (m * l * l) * u) * dt, -8, 8);
+        return (th + newThdot * dt, newThdot, -cost);
+    }
+
+    [Test]
+    public void StepsMatchPendulumV1IncludingClippedActions()
+    {
+        using var env = Tasks.Create("pendulum").CreateEnv();
+        var (obs, _) = env.Reset(seed: 7);
+        double th = Math.Atan2(obs[1], obs[0]), thdot = obs[2];
+        var rng = Rng.Create(11);
+        for (int t = 0; t < 200; t++)
+        {
+            // Torques up to ±5: Pendulum-v1 clips them to ±2 (one in three steps is out of range here).
+            double u = -5 + 10 * rng.NextDouble();
+            var (refTh, refThdot, refReward) = ReferenceStep(th, thdot, u);
+            var r = env.Step([u]);
+            Assert.That(r.Reward, Is.EqualTo(refReward).Within(1e-9), $"reward at step {t}");
+            Assert.That(r.Observation[0], Is.EqualTo(Math.Cos(refTh)).Within(1e-9));
+            Assert.That(r.Observation[1], Is.EqualTo(Math.Sin(refTh)).Within(1e-9));
+            Assert.That(r.Observation[2], Is.EqualTo(refThdot).Within(1e-9));
+            Assert.That(r.Truncated, Is.EqualTo(t == 199));
+            (th, thdot) = (refTh, refThdot);
+        }
+        // Clipping never hides bad input: NaN and wrong lengths are still one-line errors naming the value.
+        env.Reset(seed: 1);
+        Assert.That(Assert.Throws<ArgumentException>(() => env.Step([double.NaN]))!.Message, Does.Contain("action[0] is NaN"));
+        Assert.That(Assert.Throws<ArgumentException>(() => env.Step([1.0, 2.0]))!.Message, Does.Contain("length 2, expected 1"));
     }
 
     [Test]

@@ -26,8 +26,13 @@ public class SaveLoadTests
             Assert.That(loaded.ValueOf([0.3]), Is.EqualTo(agent.ValueOf([0.3])));
             var ex = Assert.Throws<InvalidDataException>(() => new Sac().Load(path));
             Assert.That(ex!.Message, Does.Contain("'ppo' agent"));
-            var wrongArch = Assert.Throws<InvalidDataException>(() => new Ppo(new PpoOptions { NetArch = "32" }).Load(path));
-            Assert.That(wrongArch!.Message, Does.Contain("net_arch=32"));
+            // The file stores the options: an agent created with others loads it and takes the stored ones.
+            var other = new Ppo(new PpoOptions { NetArch = "32", Activation = Activation.Relu, NSteps = 128 });
+            other.Load(path);
+            Assert.That((other.Options.NetArch, other.Options.Activation, other.Options.NSteps, other.Options.BatchSize),
+                Is.EqualTo(("64,64", Activation.Tanh, 64, 16)));
+            foreach (var o in Probes) Assert.That(other.Act(o), Is.EqualTo(agent.Act(o)));
+            Assert.That(other.Options, Is.EqualTo(agent.Options), "every option round-trips");
         }
         finally { File.Delete(path); }
     }
@@ -42,8 +47,9 @@ public class SaveLoadTests
         try
         {
             agent.Save(path);
-            var loaded = new Sac(new SacOptions { NetArch = "32,32" });
+            var loaded = new Sac();                      // default net_arch 256,256: the stored 32,32 is used
             loaded.Load(path);
+            Assert.That(loaded.Options, Is.EqualTo(agent.Options));
             foreach (var o in Probes) Assert.That(loaded.Act(o), Is.EqualTo(agent.Act(o)));
             File.WriteAllBytes(path, [1, 2, 3]);
             Assert.Throws<InvalidDataException>(() => loaded.Load(path));

@@ -45,7 +45,7 @@ public class ApiTests
         var r = env.Step([0.0, 0.25]);
         Assert.That(r.Terminated, Is.True, "flip ends after its only segment: terminated, not truncated");
         Assert.That(r.Truncated, Is.False);
-        var stats = (EpisodeStatistics)r.Information["episode"];
+        var stats = (EpisodeStatistics)r.Info["episode"];
         Assert.That(stats.Length, Is.EqualTo(1));
         Assert.That(stats.Return, Is.EqualTo(-2.759366).Within(1e-6));
         Assert.That(env.ReturnQueue, Has.Count.EqualTo(1));

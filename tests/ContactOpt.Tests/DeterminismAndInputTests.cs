@@ -59,7 +59,7 @@ public class DeterminismAndInputTests
         var r = env.Step([1e308, 1e308]);
         Assert.That(r.Truncated, Is.True);
         Assert.That(r.Terminated, Is.False);
-        Assert.That(r.Information["diverged"], Is.EqualTo(true));
+        Assert.That(r.Info["diverged"], Is.EqualTo(true));
         Assert.That(double.IsFinite(r.Reward), Is.True);
         Assert.That(r.Observation, Has.All.Matches<double>(double.IsFinite));
     }

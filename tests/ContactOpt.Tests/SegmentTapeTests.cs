@@ -320,7 +320,7 @@ public class SegmentTapeTests
         Assert.That(env.Step([0.5]).Truncated, Is.False);
         var r = env.Step([0.5]);
         Assert.That((r.Truncated, r.Terminated, r.Reward), Is.EqualTo((true, false, -DifferentiableEnv.DivergedPenalty)));
-        Assert.That(r.Information["diverged"], Is.EqualTo(true));
+        Assert.That(r.Info["diverged"], Is.EqualTo(true));
         Assert.That(env.EpisodeLoss, Is.EqualTo(double.PositiveInfinity));
         Assert.Throws<InvalidOperationException>(() => env.Backward());
     }

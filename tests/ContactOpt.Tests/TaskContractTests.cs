@@ -34,9 +34,12 @@ public class TaskContractTests
         using var env = task.CreateEnv();
         var trace = Play(env, seed: 3, actionSeed: 5);
         Assert.That(trace.Count - 1, Is.EqualTo(task.Dynamics.Horizon), "one step per control segment");
-        Assert.That(trace[^1].Terminated, Is.True, "the last segment terminates the episode");
+        // A terminal horizon terminates the episode and the observation carries t/H; a time-limit horizon
+        // (pendulum, as Pendulum-v1) truncates it and observes the task's own observation only.
+        bool timeLimit = task.Dynamics.HorizonKind == HorizonKind.TimeLimit;
+        Assert.That((trace[^1].Terminated, trace[^1].Truncated), Is.EqualTo((!timeLimit, timeLimit)), "the last segment ends the episode");
         Assert.That(trace.Take(trace.Count - 1).Any(s => s.Terminated || s.Truncated), Is.False, "no early end");
-        int o = task.Dynamics.ObservationSize + 1;
+        int o = task.Dynamics.ObservationSize + (timeLimit ? 0 : 1);
         double total = 0;
         for (int i = 0; i < trace.Count; i++)
         {
@@ -44,7 +47,7 @@ public class TaskContractTests
             Assert.That(obs, Has.Length.EqualTo(o));
             Assert.That(obs.All(double.IsFinite), Is.True, $"observation {i} is finite");
             Assert.That(env.ObservationSpace.Contains(obs), Is.True, $"observation {i} lies in the observation space");
-            Assert.That(obs[^1], Is.EqualTo((double)i / task.Dynamics.Horizon), "the env appends the time fraction");
+            if (!timeLimit) Assert.That(obs[^1], Is.EqualTo((double)i / task.Dynamics.Horizon), "the env appends the time fraction");
             Assert.That(double.IsFinite(reward), Is.True);
             total += reward;
         }
@@ -98,8 +101,20 @@ public class TaskContractTests
         if (double.IsFinite(env.ActionBox.HighAt(0)))
         {
             var outside = new double[n]; outside[0] = env.ActionBox.HighAt(0) + 1;
-            ex = Assert.Throws<ArgumentException>(() => env.Step(outside));
-            Assert.That(ex!.Message, Does.Contain("outside"));
+            if (env.Dynamics.OutOfRangeAction == OutOfRangeAction.Reject)
+            {
+                ex = Assert.Throws<ArgumentException>(() => env.Step(outside));
+                Assert.That(ex!.Message, Does.Contain("outside"));
+            }
+            else
+            {
+                // Clipping tasks (pendulum, as Pendulum-v1): the step equals the step at the clipped action.
+                using var twin = Registry.Create(name).CreateEnv();
+                twin.Reset(seed: 0);
+                var clipped = (double[])outside.Clone(); clipped[0] = env.ActionBox.HighAt(0);
+                var (a, b) = (env.Step(outside), twin.Step(clipped));
+                Assert.That((a.Observation, a.Reward), Is.EqualTo((b.Observation, b.Reward)));
+            }
         }
     }
 
