@@ -1,5 +1,6 @@
 using ContactOpt.Envs.Analytic;
 using ContactOpt.Envs.BoxFinger;
+using ContactOpt.Envs.Cloth;
 using ContactOpt.Envs.Rigid;
 using ContactOpt.Envs.Pendulum;
 using ContactOpt.Tasks;
@@ -20,6 +21,7 @@ public static class BuiltinTasks
         yield return BounceTasks.Spec;
         foreach (var spec in AnalyticTasks.Specs()) yield return spec;
         yield return PendulumDynamics.Spec;
+        foreach (var spec in ClothTasks.Specs()) yield return spec;
     }
 
     /// <summary>A new registry holding every built-in task; add your own with <see cref="TaskRegistry.Add"/>.</summary>
