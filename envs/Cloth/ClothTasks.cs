@@ -13,7 +13,7 @@ public static class ClothTasks
         "naive: the paper's/DiffTaichi's rule as written (a vertex found penetrating loses its normal velocity where it is: discontinuous in the state); " +
         "penalty: penalty force with regularised Coulomb friction", Contacts);
 
-    static TaskOption SmoothingOption => new("smoothing", "0.05",
+    static TaskOption SmoothingOption(string value) => new("smoothing", value,
         "width ε (m/s) of the smooth maximum in contact=projection (0: the exact maximum, a kink at every contact switch)");
 
     static double Smoothing(TaskOptions o)
@@ -40,13 +40,13 @@ public static class ClothTasks
                 ["com", "corner", "mesh"]),
             new TaskOption("resolution", "8", "vertices per side of the sheet (3–20)"),
             ContactOption,
-            SmoothingOption,
+            SmoothingOption("0.05"),
         ],
         CreateSwing);
 
     public static TaskSpec Pancake { get; } = new("pancake",
         "BO-Leap Flip: a pan (x, z, tilt at the end of each of 5 segments, 15-D) flips a soft mass-spring pancake; loss = 4 extreme vertices to their flipped targets.",
-        [new TaskOption("resolution", "7", "vertices per side of the pancake (odd, 3–15)"), ContactOption, SmoothingOption],
+        [new TaskOption("resolution", "7", "vertices per side of the pancake (odd, 3–15)"), ContactOption, SmoothingOption("0.2")],
         CreatePancake);
 
     public static TaskSpec ClothId { get; } = new("cloth-id",
@@ -56,7 +56,7 @@ public static class ClothTasks
             new TaskOption("patches", "8", "patches per side (the parameters are 4 + patches²)"),
             new TaskOption("resolution", "9", "vertices per side (patches + 1 … 17)"),
             ContactOption,
-            SmoothingOption,
+            SmoothingOption("0.05"),
         ],
         CreateClothId);
 

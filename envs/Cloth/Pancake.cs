@@ -17,7 +17,7 @@ public sealed class PancakeDynamics : ClothDynamics
     readonly int[] _extremes;
     readonly double[] _goals;
 
-    public PancakeDynamics(int resolution, ClothContact contact, double smoothing = 0.05) : base(Scene(resolution, contact, smoothing))
+    public PancakeDynamics(int resolution, ClothContact contact, double smoothing = 0.2) : base(Scene(resolution, contact, smoothing))
     {
         int mid = resolution / 2;
         _extremes = [Mesh.Index(0, mid), Mesh.Index(resolution - 1, mid), Mesh.Index(mid, 0), Mesh.Index(mid, resolution - 1)];
