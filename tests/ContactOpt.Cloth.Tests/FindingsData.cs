@@ -32,10 +32,14 @@ public class FindingsData
     [TestCase("pancake", 6)]
     [TestCase("pancake:contact=naive", 6)]
     [TestCase("pancake:smoothing=0", 6)]
-    public void GradientDirections(string name, int points)
+    [TestCase("pancake", 6, true)]
+    [TestCase("pancake:contact=naive", 6, true)]
+    public void GradientDirections(string name, int points, bool wide = false)
     {
         var task = BuiltinTasks.CreateRegistry().Create(name);
-        using var f = task.CreateObjective();
+        using var inner = task.CreateObjective();
+        // wide: points from the old, tossing box x ∈ [−0.1, 0.1], z ∈ [0.2, 0.5], tilt ∈ [−1, 1] per segment.
+        IObjective f = wide ? new Boxed(inner, [-0.1, 0.2, -1.0], [0.1, 0.5, 1.0]) : inner;
         int d = f.Dimension;
         var rng = Rng.Create(77);
         var sb = new StringBuilder("point,loss,smallstep_relerr,smooth,cos_exact_largestep,cos_exact_smoothed,cos_largestep_smoothed\n");
@@ -65,8 +69,21 @@ public class FindingsData
             sb.Append(CultureInfo.InvariantCulture, $"{k},{l:G6},{small.RelativeError:E2},{small.Smooth},{Cos(g, large):F3},{Cos(g, smooth):F3},{Cos(large, smooth):F3}\n");
         }
         Directory.CreateDirectory(Out());
-        File.WriteAllText(Path.Combine(Out(), $"directions-{name.Replace(':', '_').Replace('=', '-').Replace(',', '_')}.csv"), sb.ToString());
+        File.WriteAllText(Path.Combine(Out(), $"directions-{(wide ? "wide-" : "")}{name.Replace(':', '_').Replace('=', '-').Replace(',', '_')}.csv"), sb.ToString());
         TestContext.Out.WriteLine(sb.ToString());
+    }
+
+    /// <summary>The same objective with another sampling box (repeated per segment).</summary>
+    sealed class Boxed(TaskObjective f, double[] lo, double[] hi) : IObjective
+    {
+        public int Dimension => f.Dimension;
+        public IReadOnlyList<double> Lower => f.Lower;
+        public IReadOnlyList<double> Upper => f.Upper;
+        public IReadOnlyList<double> SamplingLower => Enumerable.Range(0, Dimension).Select(i => lo[i % lo.Length]).ToArray();
+        public IReadOnlyList<double> SamplingUpper => Enumerable.Range(0, Dimension).Select(i => hi[i % hi.Length]).ToArray();
+        public IReadOnlyList<double> InitialGuess => f.InitialGuess;
+        public double Loss(ReadOnlySpan<double> x) => f.Loss(x);
+        public double LossAndGradient(ReadOnlySpan<double> x, Span<double> g) => f.LossAndGradient(x, g);
     }
 
     static double Normal(Random r) => Math.Sqrt(-2 * Math.Log(1 - r.NextDouble())) * Math.Cos(2 * Math.PI * r.NextDouble());
