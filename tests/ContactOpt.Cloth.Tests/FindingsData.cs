@@ -113,4 +113,16 @@ public class FindingsData
         Directory.CreateDirectory(Out());
         File.WriteAllText(Path.Combine(Out(), $"landscape-{name}.csv"), sb.ToString());
     }
+
+    /// <summary>Filmstrips of the initial guesses (docs/img/cloth-*.png).</summary>
+    [TestCase("swing")]
+    [TestCase("pancake")]
+    [TestCase("cloth-id")]
+    public void Filmstrip(string name)
+    {
+        var task = BuiltinTasks.CreateRegistry().Create(name);
+        var x = name == "swing" ? ((ContactOpt.Envs.Cloth.SwingDynamics)task.Dynamics).ReferenceAction() : task.CreateObjective().InitialGuess.ToArray();
+        var dir = Path.GetFullPath(Path.Combine(Out(), "..", "img"));
+        task.RenderEpisode(x, frames: 6).SavePng(Path.Combine(dir, $"cloth-{name}.png"));
+    }
 }
