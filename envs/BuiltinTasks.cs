@@ -1,6 +1,7 @@
 using ContactOpt.Envs.Analytic;
 using ContactOpt.Envs.BoxFinger;
 using ContactOpt.Envs.Mpm;
+using ContactOpt.Envs.Cloth;
 using ContactOpt.Envs.Rigid;
 using ContactOpt.Envs.Pendulum;
 using ContactOpt.Envs.SpringChain;
@@ -24,6 +25,7 @@ public static class BuiltinTasks
         yield return PendulumDynamics.Spec;
         yield return ChainTask.Spec;
         foreach (var spec in PlasticineTasks.Specs()) yield return spec;
+        foreach (var spec in ClothTasks.Specs()) yield return spec;
     }
 
     /// <summary>
