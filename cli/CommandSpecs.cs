@@ -77,6 +77,7 @@ public static class CommandSpecs
              new("out", "FILE.png", "the PNG to write (required)")], RenderCommand.Run),
         new("bench", "median time of loss-only and loss-and-gradient episodes", "<task>[,<task>...]",
             [new("seconds", "S", "measuring time per task and mode, in (0, 600] (default 2)"),
+             new("threads", "N", "threads inside each episode for kernel-route engines, 1 to 256 (default 1); results are identical for any N"),
              new("json", null, "print JSON")], BenchCommand.Run),
         new("agents", "list agents with their options and defaults", "",
             [new("json", null, "print JSON"), AgentsFrom], AgentsCommand.Run),

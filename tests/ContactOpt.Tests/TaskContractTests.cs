@@ -95,12 +95,15 @@ public class TaskContractTests
         int n = env.ActionBox.Size;
         var ex = Assert.Throws<ArgumentException>(() => env.Step(new double[n + 1]));
         Assert.That(ex!.Message, Does.Contain($"length {n + 1}"));
-        var nan = new double[n]; nan[n - 1] = double.NaN;
+        // A valid action (the box's centre where it is bounded) with one bad entry at a time.
+        var valid = Enumerable.Range(0, n).Select(i =>
+            double.IsFinite(env.ActionBox.LowAt(i)) && double.IsFinite(env.ActionBox.HighAt(i)) ? 0.5 * (env.ActionBox.LowAt(i) + env.ActionBox.HighAt(i)) : 0.0).ToArray();
+        var nan = (double[])valid.Clone(); nan[n - 1] = double.NaN;
         ex = Assert.Throws<ArgumentException>(() => env.Step(nan));
         Assert.That(ex!.Message, Does.Contain($"action[{n - 1}] is NaN"));
         if (double.IsFinite(env.ActionBox.HighAt(0)))
         {
-            var outside = new double[n]; outside[0] = env.ActionBox.HighAt(0) + 1;
+            var outside = (double[])valid.Clone(); outside[0] = env.ActionBox.HighAt(0) + 1;
             if (env.Dynamics.OutOfRangeAction == OutOfRangeAction.Reject)
             {
                 ex = Assert.Throws<ArgumentException>(() => env.Step(outside));
