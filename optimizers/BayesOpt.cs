@@ -63,7 +63,7 @@ public abstract record BoCommonOptions : IValidatable
 public readonly record struct BoTrialTiming(int Points, double FitSeconds, double AcquisitionSeconds, double FitCpuSeconds = 0, double AcquisitionCpuSeconds = 0)
 {
     public double TotalSeconds => FitSeconds + AcquisitionSeconds;
-    /// <summary>CPU time of the proposing thread (<see cref="ThreadCpuClock"/>).</summary>
+    /// <summary>CPU time of the process during the trial (<see cref="CpuClock"/>).</summary>
     public double TotalCpuSeconds => FitCpuSeconds + AcquisitionCpuSeconds;
 }
 
@@ -104,7 +104,7 @@ public sealed class BoModel
             var r = new double[d]; _box.Uniform(_rng, r); return r;
         }
         var t0 = Stopwatch.GetTimestamp();
-        double c0 = ThreadCpuClock.Seconds();
+        double c0 = CpuClock.Seconds();
         var u = new double[_x.Count][];
         var y = new double[_x.Count];
         int bestIndex = 0;
@@ -119,11 +119,11 @@ public sealed class BoModel
         _warm = gp.Hyperparameters;
         LastModel = gp;
         var t1 = Stopwatch.GetTimestamp();
-        double c1 = ThreadCpuClock.Seconds();
+        double c1 = CpuClock.Seconds();
         double bestStd = (y[bestIndex] - gp.YMean) / gp.YScale;
         var next = Acquisition.Optimize(gp, _o.AcquisitionSettings, bestStd, u[bestIndex], _rng);
         var t2 = Stopwatch.GetTimestamp();
-        double c2 = ThreadCpuClock.Seconds();
+        double c2 = CpuClock.Seconds();
         Timings.Add(new BoTrialTiming(u.Length, Stopwatch.GetElapsedTime(t0, t1).TotalSeconds, Stopwatch.GetElapsedTime(t1, t2).TotalSeconds, c1 - c0, c2 - c1));
         var x = new double[d];
         _box.FromUnit(next, x);

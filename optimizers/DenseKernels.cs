@@ -84,6 +84,22 @@ internal static class DenseKernels
         for (; i < n; i++) { double t = a[i] - b[i]; acc[i] += c * t * t; }
     }
 
+    /// <summary>y1 ← y1 + a1·x and y2 ← y2 + a2·x in one pass over x (each result as <see cref="Axpy"/> gives it).</summary>
+    public static void Axpy2(double a1, double a2, ReadOnlySpan<double> x, Span<double> y1, Span<double> y2)
+    {
+        int n = x.Length, i = 0;
+        if (Vector.IsHardwareAccelerated && n >= Vector<double>.Count)
+        {
+            var vx = MemoryMarshal.Cast<double, Vector<double>>(x);
+            var v1 = MemoryMarshal.Cast<double, Vector<double>>(y1[..n]);
+            var v2 = MemoryMarshal.Cast<double, Vector<double>>(y2[..n]);
+            var va1 = new Vector<double>(a1); var va2 = new Vector<double>(a2);
+            for (int k = 0; k < vx.Length; k++) { var t = vx[k]; v1[k] += va1 * t; v2[k] += va2 * t; }
+            i = vx.Length * Vector<double>.Count;
+        }
+        for (; i < n; i++) { y1[i] += a1 * x[i]; y2[i] += a2 * x[i]; }
+    }
+
     /// <summary>Solves L·v = b (L lower triangular, row-major n×n), writing v.</summary>
     public static void ForwardSubstitute(double[] l, int n, ReadOnlySpan<double> b, Span<double> v)
     {

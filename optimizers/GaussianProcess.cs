@@ -271,8 +271,7 @@ public sealed class GaussianProcess
             double cm = -gi * _alpha[i], cv = 2 * gi * _w[i];
             sm += cm; sv += cv;
             var xi = _x.AsSpan(i * _d, _d);
-            DenseKernels.Axpy(-cm, xi, dMean);
-            if (!clamped) DenseKernels.Axpy(-cv, xi, dVariance);
+            DenseKernels.Axpy2(-cm, -cv, xi, dMean, dVariance);
         }
         for (int j = 0; j < _d; j++)
         {

@@ -155,7 +155,7 @@ public static class BenchAgentsCommand
         sb.AppendLine($"| first (cold hyperparameter start) | {cold.FitCpuSeconds:F3} | {cold.AcquisitionCpuSeconds:F3} | {cold.TotalCpuSeconds:F3} | {cold.TotalSeconds:F3} |");
         sb.AppendLine($"| later (warm start), median of {warm.Count} | {Med(t => t.FitCpuSeconds):F3} | {Med(t => t.AcquisitionCpuSeconds):F3} | {Med(t => t.TotalCpuSeconds):F3} | {Med(t => t.TotalSeconds):F3} |");
         sb.AppendLine();
-        sb.AppendLine("CPU: the proposing thread's CPU time (clock_gettime(CLOCK_THREAD_CPUTIME_ID)); wall time includes waiting for the core on a shared machine.");
+        sb.AppendLine("CPU: the process's CPU time, all threads (clock_gettime(CLOCK_PROCESS_CPUTIME_ID)); wall time includes waiting for the core on a shared machine.");
         sb.AppendLine();
         sb.AppendLine($"Settings: fit_points={options.FitPoints}, fit_restarts={options.FitRestarts}, fit_maxiter={options.FitMaxIter}, raw_samples={options.RawSamples}, acq_restarts={options.AcqRestarts}, acq_maxiter={options.AcqMaxIter}, kernel={options.Kernel.ToString().ToLowerInvariant()}, prior={options.Prior.ToString().ToLowerInvariant()}.");
         return sb.ToString();
