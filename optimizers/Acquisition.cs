@@ -1,7 +1,5 @@
 using MathNet.Numerics;
 using MathNet.Numerics.Distributions;
-using MathNet.Numerics.LinearAlgebra;
-using MathNet.Numerics.Optimization;
 
 namespace ContactOpt.Optimizers;
 
@@ -21,7 +19,7 @@ public sealed record AcquisitionSettings
     public double Kappa { get; init; } = 1.0;
     /// <summary>Scrambled Sobol points on which the acquisition is evaluated first (BoTorch: raw_samples).</summary>
     public int RawSamples { get; init; } = 512;
-    /// <summary>Bounded L-BFGS (MathNet BFGS-B) runs from the best raw samples (BoTorch: num_restarts), plus one from the incumbent.</summary>
+    /// <summary>Bounded L-BFGS runs from the best raw samples (BoTorch: num_restarts), plus one from the incumbent.</summary>
     public int Restarts { get; init; } = 10;
     public int MaxIterations { get; init; } = 50;
 }
@@ -40,6 +38,7 @@ public static class Acquisition
         double mu, v;
         if (wantGrad) gp.PredictStandardized(u, out mu, out v, scratchMean, scratchVar);
         else gp.PredictStandardized(u, out mu, out v);
+        if (!wantGrad) return FromMoments(kind, kappa, bestStandardized, mu, v);
         double s = Math.Sqrt(v);
         if (kind == AcquisitionKind.Lcb)
         {
@@ -56,6 +55,14 @@ public static class Acquisition
                 gradient[j] = -(ds / s + dLogH * dz);
             }
         return -(Math.Log(s) + logH);
+    }
+
+    /// <summary>The acquisition to minimise from the standardised posterior mean and variance.</summary>
+    static double FromMoments(AcquisitionKind kind, double kappa, double bestStandardized, double mu, double v)
+    {
+        double s = Math.Sqrt(v);
+        if (kind == AcquisitionKind.Lcb) return mu - kappa * s;
+        return -(Math.Log(s) + LogH((bestStandardized - mu) / s, out _));
     }
 
     const double Sqrt2 = 1.4142135623730951;
@@ -95,7 +102,7 @@ public static class Acquisition
 
     /// <summary>
     /// Minimises the acquisition over [0,1]ᵈ: evaluates it on <see cref="AcquisitionSettings.RawSamples"/> scrambled Sobol
-    /// points (uniform random above Sobol's table), then runs MathNet's BFGS-B from the best
+    /// points (uniform random above Sobol's table), then runs a bounded L-BFGS (<see cref="BoundedLbfgs"/>) from the best
     /// <see cref="AcquisitionSettings.Restarts"/> of them and from <paramref name="incumbent"/>; returns the best point found.
     /// </summary>
     public static double[] Optimize(GaussianProcess gp, AcquisitionSettings s, double bestStandardized, double[]? incumbent, Random rng)
@@ -104,38 +111,35 @@ public static class Acquisition
         var dm = new double[d]; var dv = new double[d];
         var raw = new List<(double Value, double[] U)>(s.RawSamples);
         var sobol = d <= Sobol.MaxDimension ? new Sobol(d, rng) : null;
+        var points = new double[s.RawSamples][];
         for (int k = 0; k < s.RawSamples; k++)
         {
             var u = new double[d];
             if (sobol is not null) sobol.Next(u); else for (int j = 0; j < d; j++) u[j] = rng.NextDouble();
-            raw.Add((Value(gp, s.Kind, s.Kappa, bestStandardized, u, default, dm, dv), u));
+            points[k] = u;
         }
+        // Raw samples in blocks (the factor is read once per block); same values as one Value call per point.
+        var means = new double[points.Length]; var variances = new double[points.Length];
+        gp.PredictStandardizedMany(points, means, variances);
+        for (int k = 0; k < points.Length; k++) raw.Add((FromMoments(s.Kind, s.Kappa, bestStandardized, means[k], variances[k]), points[k]));
         raw.Sort((a, b) => a.Value.CompareTo(b.Value));
         var starts = raw.Take(s.Restarts).Select(r => r.U).ToList();
         if (incumbent is not null) starts.Add(incumbent.Select(v => Math.Clamp(v, 0, 1)).ToArray());
 
         double bestValue = raw.Count > 0 ? raw[0].Value : double.PositiveInfinity;
         double[] best = raw.Count > 0 ? (double[])raw[0].U.Clone() : Enumerable.Repeat(0.5, d).ToArray();
-        var lower = Vector<double>.Build.Dense(d, 0.0);
-        var upper = Vector<double>.Build.Dense(d, 1.0);
-        var grad = new double[d];
+        var lower = new double[d];
+        var upper = Enumerable.Repeat(1.0, d).ToArray();
         foreach (var start in starts)
         {
             double localBest = double.PositiveInfinity; double[]? localPoint = null;
-            var objective = ObjectiveFunction.Gradient(p =>
+            BoundedLbfgs.Minimize((u, grad) =>
             {
-                var u = p.ToArray();
-                for (int j = 0; j < d; j++) u[j] = Math.Clamp(u[j], 0, 1);
                 double v = Value(gp, s.Kind, s.Kappa, bestStandardized, u, grad, dm, dv);
                 if (!double.IsFinite(v)) { v = 1e300; Array.Clear(grad); }
-                if (v < localBest) { localBest = v; localPoint = u; }
-                return (v, Vector<double>.Build.DenseOfArray((double[])grad.Clone()));
-            });
-            try
-            {
-                new BfgsBMinimizer(1e-6, 1e-9, 1e-10, s.MaxIterations).FindMinimum(objective, lower, upper, Vector<double>.Build.DenseOfArray(start));
-            }
-            catch (Exception e) when (e is OptimizationException or ArgumentException or InvalidOperationException) { }
+                if (v < localBest) { localBest = v; localPoint = (double[])u.Clone(); }
+                return v;
+            }, start, lower, upper, s.MaxIterations, gradientTolerance: 1e-6, relativeTolerance: 1e-9);
             if (localPoint is not null && localBest < bestValue) { bestValue = localBest; best = localPoint; }
         }
         return best;

@@ -44,6 +44,62 @@ internal static class DenseKernels
         for (; i < n; i++) y[i] += a * x[i];
     }
 
+    /// <summary>Σ_j (a_j − b_j)² (SIMD; the order of the sum depends only on the length and the vector width).</summary>
+    public static double SquaredDistance(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+    {
+        int n = a.Length, i = 0;
+        double s = 0;
+        if (Vector.IsHardwareAccelerated && n >= 2 * Vector<double>.Count)
+        {
+            var va = MemoryMarshal.Cast<double, Vector<double>>(a);
+            var vb = MemoryMarshal.Cast<double, Vector<double>>(b[..n]);
+            var acc0 = Vector<double>.Zero; var acc1 = Vector<double>.Zero;
+            int k = 0;
+            for (; k + 1 < va.Length; k += 2)
+            {
+                var t0 = va[k] - vb[k]; var t1 = va[k + 1] - vb[k + 1];
+                acc0 += t0 * t0; acc1 += t1 * t1;
+            }
+            for (; k < va.Length; k++) { var t = va[k] - vb[k]; acc0 += t * t; }
+            s = Vector.Dot(acc0 + acc1, Vector<double>.One);
+            i = va.Length * Vector<double>.Count;
+        }
+        for (; i < n; i++) { double t = a[i] - b[i]; s += t * t; }
+        return s;
+    }
+
+    /// <summary>acc_j ← acc_j + c·(a_j − b_j)².</summary>
+    public static void AddSquaredDifference(double c, ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> acc)
+    {
+        int n = a.Length, i = 0;
+        if (Vector.IsHardwareAccelerated && n >= Vector<double>.Count)
+        {
+            var va = MemoryMarshal.Cast<double, Vector<double>>(a);
+            var vb = MemoryMarshal.Cast<double, Vector<double>>(b[..n]);
+            var vacc = MemoryMarshal.Cast<double, Vector<double>>(acc[..n]);
+            var vc = new Vector<double>(c);
+            for (int k = 0; k < va.Length; k++) { var t = va[k] - vb[k]; vacc[k] += vc * (t * t); }
+            i = va.Length * Vector<double>.Count;
+        }
+        for (; i < n; i++) { double t = a[i] - b[i]; acc[i] += c * t * t; }
+    }
+
+    /// <summary>y1 ← y1 + a1·x and y2 ← y2 + a2·x in one pass over x (each result as <see cref="Axpy"/> gives it).</summary>
+    public static void Axpy2(double a1, double a2, ReadOnlySpan<double> x, Span<double> y1, Span<double> y2)
+    {
+        int n = x.Length, i = 0;
+        if (Vector.IsHardwareAccelerated && n >= Vector<double>.Count)
+        {
+            var vx = MemoryMarshal.Cast<double, Vector<double>>(x);
+            var v1 = MemoryMarshal.Cast<double, Vector<double>>(y1[..n]);
+            var v2 = MemoryMarshal.Cast<double, Vector<double>>(y2[..n]);
+            var va1 = new Vector<double>(a1); var va2 = new Vector<double>(a2);
+            for (int k = 0; k < vx.Length; k++) { var t = vx[k]; v1[k] += va1 * t; v2[k] += va2 * t; }
+            i = vx.Length * Vector<double>.Count;
+        }
+        for (; i < n; i++) { y1[i] += a1 * x[i]; y2[i] += a2 * x[i]; }
+    }
+
     /// <summary>Solves L·v = b (L lower triangular, row-major n×n), writing v.</summary>
     public static void ForwardSubstitute(double[] l, int n, ReadOnlySpan<double> b, Span<double> v)
     {
@@ -51,6 +107,25 @@ internal static class DenseKernels
         {
             var row = l.AsSpan(i * n, i);
             v[i] = (b[i] - Dot(row, v[..i])) / l[i * n + i];
+        }
+    }
+
+    /// <summary>
+    /// Solves L·v_b = b_b for m right-hand sides at once (rows of <paramref name="b"/> and <paramref name="v"/>, each of
+    /// length n): every row of L is read once for all m, so L streams from memory m times less often. Each solution is
+    /// bit-identical to <see cref="ForwardSubstitute"/> on its own.
+    /// </summary>
+    public static void ForwardSubstituteMany(double[] l, int n, double[] b, double[] v, int m)
+    {
+        for (int i = 0; i < n; i++)
+        {
+            var row = l.AsSpan(i * n, i);
+            double lii = l[i * n + i];
+            for (int r = 0; r < m; r++)
+            {
+                int o = r * n;
+                v[o + i] = (b[o + i] - Dot(row, v.AsSpan(o, i))) / lii;
+            }
         }
     }
 

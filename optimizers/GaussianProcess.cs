@@ -1,5 +1,5 @@
+using MathNet.Numerics;
 using MathNet.Numerics.LinearAlgebra;
-using MathNet.Numerics.Optimization;
 
 namespace ContactOpt.Optimizers;
 
@@ -10,6 +10,19 @@ public enum KernelKind
     Matern52,
     /// <summary>ARD squared exponential (RBF) with an output scale: the kernel written in the BO-Leap paper.</summary>
     Rbf,
+}
+
+/// <summary>Prior on the ARD lengthscales (and the noise) in the MAP fit.</summary>
+public enum LengthscalePrior
+{
+    /// <summary>
+    /// Hvarfner, Hellsten &amp; Nardi (ICML 2024), BoTorch's default since 0.12: ℓ ~ LogNormal(√2 + ½·ln d, √3),
+    /// ℓ ≥ 0.025; noise variance ~ LogNormal(−4, 1). The median lengthscale grows as √d, so that in high d the
+    /// GP starts from functions that vary slowly in each coordinate instead of white noise.
+    /// </summary>
+    DimScaled,
+    /// <summary>BoTorch's legacy SingleTaskGP priors (before 0.12): ℓ ~ Gamma(3, 6), ℓ in [0.01, 100]; noise ~ Gamma(1.1, 0.05).</summary>
+    Gamma,
 }
 
 /// <summary>GP hyperparameters, all on a log scale: ARD lengthscales (unit-cube inputs), output variance, noise variance.</summary>
@@ -25,6 +38,8 @@ public sealed record GpFitSettings
 {
     /// <summary>At most this many points (a seeded random subset) enter the hyperparameter fit; all enter the posterior.</summary>
     public int FitPoints { get; init; } = 128;
+    /// <summary>Lengthscale (and noise) prior of the MAP fit.</summary>
+    public LengthscalePrior Prior { get; init; } = LengthscalePrior.DimScaled;
     /// <summary>BFGS-B runs: the first from the previous fit (or the prior's typical values), the rest from random draws.</summary>
     public int Restarts { get; init; } = 2;
     public int MaxIterations { get; init; } = 50;
@@ -39,20 +54,22 @@ public sealed class GaussianProcessException(string message) : Exception(message
 /// Exact GP regression (Rasmussen &amp; Williams, Alg. 2.1), hand-written because MathNet has none: inputs are
 /// expected in the unit cube (the caller scales by the bounds or sampling box), outputs are standardised
 /// (zero mean, unit variance; undone in <see cref="Predict"/>), zero prior mean on the standardised scale.
-/// Hyperparameters: MAP of the exact marginal likelihood with BoTorch's legacy priors — lengthscale Gamma(3, 6),
-/// outputscale Gamma(2, 0.15), noise Gamma(1.1, 0.05) — by MathNet's <see cref="BfgsBMinimizer"/> on the log
-/// parameters with analytic gradients. Cholesky by MathNet; when it fails, diagonal jitter 1e-8…1e-2 (× the
+/// Hyperparameters: MAP of the exact marginal likelihood under the dimension-scaled priors of Hvarfner et al. 2024
+/// (<see cref="LengthscalePrior.DimScaled"/>, default) or BoTorch's legacy Gamma priors, outputscale Gamma(2, 0.15)
+/// in both, by a bounded L-BFGS (<see cref="BoundedLbfgs"/>) on the log parameters with analytic gradients
+/// computed in one pass over the point pairs (O(n²d + n³) per evaluation, O(d) per kernel entry). Cholesky by MathNet; when it fails, diagonal jitter 1e-8…1e-2 (× the
 /// output variance) is added, then a <see cref="GaussianProcessException"/> is thrown. Predictions with input
 /// gradients cost O(n²) (two triangular solves) for acquisition optimisation.
 /// </summary>
 public sealed class GaussianProcess
 {
     readonly int _n, _d;
-    readonly double[] _x;      // n×d row-major, unit coordinates
+    readonly double[] _x;      // n×d row-major, unit coordinates divided by the lengthscales
     readonly double[] _y;      // standardised targets
     readonly double[] _l;      // Cholesky factor of K + noise·I (+ jitter), row-major
     readonly double[] _alpha;  // (K + noise·I)⁻¹ y
-    readonly double[] _invL2;  // 1/ℓ_j²
+    readonly double[] _invL;   // 1/ℓ_j
+    readonly double[] _us;     // query scaled by 1/ℓ
     readonly double _s2;
     readonly double[] _k, _v, _w, _work, _g;
 
@@ -74,19 +91,19 @@ public sealed class GaussianProcess
         _d = x[0].Length;
         if (y.Length != _n) throw new ArgumentException($"x has {_n} rows but y has {y.Length} values.");
         Kernel = kernel; Hyperparameters = h;
+        if (h.LogLengthscales.Length != _d) throw new ArgumentException($"{h.LogLengthscales.Length} lengthscales for {_d} dimensions.");
+        _invL = h.LogLengthscales.Select(u => Math.Exp(-u)).ToArray();
         _x = new double[_n * _d];
         for (int i = 0; i < _n; i++)
         {
             if (x[i].Length != _d) throw new ArgumentException($"x row {i} has {x[i].Length} values, expected {_d}.");
-            x[i].CopyTo(_x, i * _d);
+            for (int j = 0; j < _d; j++) _x[i * _d + j] = x[i][j] * _invL[j];
         }
         foreach (var v in y) if (!double.IsFinite(v)) throw new ArgumentException("GP targets must be finite (impute non-finite losses first).");
         (YMean, YScale) = standardize ? Standardization(y) : (0.0, 1.0);
         _y = y.Select(v => (v - YMean) / YScale).ToArray();
-        _invL2 = h.LogLengthscales.Select(u => Math.Exp(-2 * u)).ToArray();
-        if (_invL2.Length != _d) throw new ArgumentException($"{_invL2.Length} lengthscales for {_d} dimensions.");
         _s2 = h.Outputscale;
-        var k = CovarianceMatrix(_x, _n, _d, _invL2, _s2, kernel, h.Noise);
+        var k = CovarianceMatrix(_x, _n, _d, _s2, kernel, h.Noise, null);
         (_l, Jitter) = Factor(k, _n, _s2);
         _alpha = new double[_n]; _work = new double[_n];
         DenseKernels.ForwardSubstitute(_l, _n, _y, _work);
@@ -95,6 +112,7 @@ public sealed class GaussianProcess
         for (int i = 0; i < _n; i++) logDet += 2 * Math.Log(_l[i * _n + i]);
         LogMarginalLikelihood = -0.5 * DenseKernels.Dot(_y, _alpha) - 0.5 * logDet - 0.5 * _n * Math.Log(2 * Math.PI);
         _k = new double[_n]; _v = new double[_n]; _w = new double[_n]; _g = new double[_n];
+        _us = new double[_d];
     }
 
     /// <summary>Conditions a GP on data with fixed hyperparameters.</summary>
@@ -144,23 +162,19 @@ public sealed class GaussianProcess
         return s2 * 5.0 / 3.0 * (1 + a) * Math.Exp(-a);
     }
 
-    static double ScaledDistance2(ReadOnlySpan<double> a, ReadOnlySpan<double> b, double[] invL2)
-    {
-        double r2 = 0;
-        for (int j = 0; j < a.Length; j++) { double t = a[j] - b[j]; r2 += t * t * invL2[j]; }
-        return r2;
-    }
-
-    static double[] CovarianceMatrix(double[] x, int n, int d, double[] invL2, double s2, KernelKind kernel, double noise)
+    /// <summary>K + noise·I from inputs already divided by the lengthscales; the scaled squared distances go to <paramref name="r2"/> (lower triangle) when given.</summary>
+    static double[] CovarianceMatrix(double[] xs, int n, int d, double s2, KernelKind kernel, double noise, double[]? r2)
     {
         var k = new double[n * n];
         for (int i = 0; i < n; i++)
         {
-            var xi = x.AsSpan(i * d, d);
+            var xi = xs.AsSpan(i * d, d);
             k[i * n + i] = s2 + noise;
             for (int j = 0; j < i; j++)
             {
-                double v = Kern(ScaledDistance2(xi, x.AsSpan(j * d, d), invL2), s2, kernel);
+                double q = DenseKernels.SquaredDistance(xi, xs.AsSpan(j * d, d));
+                if (r2 is not null) r2[i * n + j] = q;
+                double v = Kern(q, s2, kernel);
                 k[i * n + j] = v; k[j * n + i] = v;
             }
         }
@@ -210,6 +224,32 @@ public sealed class GaussianProcess
         variance = Math.Max(_s2 - DenseKernels.Dot(_v, _v), 1e-12 * _s2);
     }
 
+    /// <summary>
+    /// Standardised means and variances of many points (as <see cref="PredictStandardized(ReadOnlySpan{double}, out double, out double)"/>,
+    /// bit-identical), with the triangular solves done in blocks so that the factor is read once per block.
+    /// </summary>
+    public void PredictStandardizedMany(IReadOnlyList<double[]> points, Span<double> means, Span<double> variances)
+    {
+        const int Block = 16;
+        var kb = new double[Block * _n]; var vb = new double[Block * _n];
+        for (int start = 0; start < points.Count; start += Block)
+        {
+            int m = Math.Min(Block, points.Count - start);
+            for (int r = 0; r < m; r++)
+            {
+                CrossCovariance(points[start + r]);
+                means[start + r] = DenseKernels.Dot(_k, _alpha);
+                _k.CopyTo(kb, r * _n);
+            }
+            DenseKernels.ForwardSubstituteMany(_l, _n, kb, vb, m);
+            for (int r = 0; r < m; r++)
+            {
+                var v = vb.AsSpan(r * _n, _n);
+                variances[start + r] = Math.Max(_s2 - DenseKernels.Dot(v, v), 1e-12 * _s2);
+            }
+        }
+    }
+
     /// <summary>Standardised mean and variance with their gradients with respect to u.</summary>
     public void PredictStandardized(ReadOnlySpan<double> u, out double mean, out double variance, Span<double> dMean, Span<double> dVariance)
     {
@@ -220,30 +260,33 @@ public sealed class GaussianProcess
         bool clamped = raw < 1e-12 * _s2;
         variance = clamped ? 1e-12 * _s2 : raw;
         DenseKernels.BackSubstituteTransposed(_l, _n, _v, _w, _work);
-        // ∂k_i/∂u_j = −g_i·(u_j − x_ij)/ℓ_j²; ∂μ = Σ ∂k_i α_i; ∂σ² = −2 Σ ∂k_i w_i (w = K⁻¹k).
+        // ∂k_i/∂u_j = −g_i·(ũ_j − x̃_ij)/ℓ_j with ũ = u/ℓ, x̃ = x/ℓ; ∂μ = Σ ∂k_i α_i; ∂σ² = −2 Σ ∂k_i w_i (w = K⁻¹k).
+        // Σ_i c_i (ũ − x̃_i) = ũ·Σc − X̃ᵀc: one axpy per point and output.
+        double sm = 0, sv = 0;
         dMean.Clear(); dVariance.Clear();
         for (int i = 0; i < _n; i++)
         {
             double gi = _g[i];
             if (gi == 0) continue;
             double cm = -gi * _alpha[i], cv = 2 * gi * _w[i];
+            sm += cm; sv += cv;
             var xi = _x.AsSpan(i * _d, _d);
-            for (int j = 0; j < _d; j++)
-            {
-                double t = (u[j] - xi[j]) * _invL2[j];
-                dMean[j] += cm * t;
-                dVariance[j] += cv * t;
-            }
+            DenseKernels.Axpy2(-cm, -cv, xi, dMean, dVariance);
         }
-        if (clamped) dVariance.Clear();
+        for (int j = 0; j < _d; j++)
+        {
+            dMean[j] = (dMean[j] + sm * _us[j]) * _invL[j];
+            dVariance[j] = clamped ? 0 : (dVariance[j] + sv * _us[j]) * _invL[j];
+        }
     }
 
     void CrossCovariance(ReadOnlySpan<double> u)
     {
         if (u.Length != _d) throw new ArgumentException($"point has {u.Length} values, expected {_d}.");
+        for (int j = 0; j < _d; j++) _us[j] = u[j] * _invL[j];
         for (int i = 0; i < _n; i++)
         {
-            double r2 = ScaledDistance2(u, _x.AsSpan(i * _d, _d), _invL2);
+            double r2 = DenseKernels.SquaredDistance(_us, _x.AsSpan(i * _d, _d));
             _k[i] = Kern(r2, _s2, Kernel);
             _g[i] = KernDeriv(r2, _s2, Kernel);
         }
@@ -253,6 +296,50 @@ public sealed class GaussianProcess
 
     // Gamma(a, b) priors on the values (BoTorch legacy SingleTaskGP): lengthscale (3, 6), outputscale (2, 0.15), noise (1.1, 0.05).
     const double LsA = 3, LsB = 6, OsA = 2, OsB = 0.15, NoiseA = 1.1, NoiseB = 0.05;
+    // Hvarfner et al. 2024 (BoTorch ≥ 0.12): ℓ ~ LogNormal(√2 + ½ ln d, √3), noise ~ LogNormal(−4, 1).
+    const double LsSigma = 1.7320508075688772, NoiseMu = -4, NoiseSigma = 1;
+
+    /// <summary>μ of the dimension-scaled lengthscale prior LogNormal(μ, √3): √2 + ½·ln d.</summary>
+    public static double DimScaledLengthscaleMu(int d) => Math.Sqrt(2) + 0.5 * Math.Log(d);
+
+    /// <summary>Log-density of a LogNormal(μ, σ) at v = e^u, and its derivative with respect to u (the fit's coordinate).</summary>
+    internal static double LogNormalLogDensity(double u, double mu, double sigma, out double dU)
+    {
+        double z = (u - mu) / sigma;
+        dU = -1 - z / sigma;
+        return -u - Math.Log(sigma) - 0.5 * Math.Log(2 * Math.PI) - 0.5 * z * z;
+    }
+
+    /// <summary>Log-density of a Gamma(a, rate b) at v = e^u, and its derivative with respect to u.</summary>
+    internal static double GammaLogDensity(double u, double a, double b, out double dU)
+    {
+        double v = Math.Exp(u);
+        dU = (a - 1) - b * v;
+        return a * Math.Log(b) - SpecialFunctions.GammaLn(a) + (a - 1) * u - b * v;
+    }
+
+    /// <summary>Log prior density of one lengthscale ℓ = e^u in d dimensions, with its derivative in u.</summary>
+    public static double LengthscaleLogPrior(LengthscalePrior prior, int d, double logLengthscale, out double dLogLengthscale)
+        => prior == LengthscalePrior.DimScaled
+            ? LogNormalLogDensity(logLengthscale, DimScaledLengthscaleMu(d), LsSigma, out dLogLengthscale)
+            : GammaLogDensity(logLengthscale, LsA, LsB, out dLogLengthscale);
+
+    static double NoiseLogPrior(LengthscalePrior prior, double logNoise, out double dU)
+        => prior == LengthscalePrior.DimScaled
+            ? LogNormalLogDensity(logNoise, NoiseMu, NoiseSigma, out dU)
+            : GammaLogDensity(logNoise, NoiseA, NoiseB, out dU);
+
+    /// <summary>Box of the log parameters: lengthscales (0.01…100 legacy; ≥ 0.025 dimension-scaled, as BoTorch), outputscale, noise.</summary>
+    static (double[] Lower, double[] Upper) Bounds(LengthscalePrior prior, int d, double noiseFloor)
+    {
+        var lo = new double[d + 2]; var hi = new double[d + 2];
+        double lsLo = prior == LengthscalePrior.DimScaled ? Math.Log(0.025) : Math.Log(0.01);
+        double lsHi = prior == LengthscalePrior.DimScaled ? Math.Log(1e4) : Math.Log(100);
+        for (int j = 0; j < d; j++) { lo[j] = lsLo; hi[j] = lsHi; }
+        lo[d] = Math.Log(0.01); hi[d] = Math.Log(100);
+        lo[d + 1] = Math.Log(noiseFloor); hi[d + 1] = Math.Log(1.0);
+        return (lo, hi);
+    }
 
     /// <summary>MAP hyperparameters on (a seeded random subset of) the data.</summary>
     public static GpHyperparameters FitHyperparameters(double[][] x, double[] y, KernelKind kernel, GpFitSettings settings, Random rng, GpHyperparameters? warmStart = null)
@@ -273,54 +360,46 @@ public sealed class GaussianProcess
         var (mu, sc) = Standardization(ys);
         for (int i = 0; i < m; i++) ys[i] = (ys[i] - mu) / sc;
 
-        var lower = Vector<double>.Build.Dense(d + 2);
-        var upper = Vector<double>.Build.Dense(d + 2);
-        for (int j = 0; j < d; j++) { lower[j] = Math.Log(0.01); upper[j] = Math.Log(100); }
-        lower[d] = Math.Log(0.01); upper[d] = Math.Log(100);
-        lower[d + 1] = Math.Log(settings.NoiseFloor); upper[d + 1] = Math.Log(1.0);
-
-        var work = new FitWorkspace(xs, ys, m, d, kernel);
+        var (lower, upper) = Bounds(settings.Prior, d, settings.NoiseFloor);
+        var work = new FitWorkspace(xs, ys, m, d, kernel, settings.Prior);
         double bestValue = double.PositiveInfinity;
         double[] best = Start(null, d, settings, rng, lower, upper);
         for (int r = 0; r < Math.Max(1, settings.Restarts); r++)
         {
             var start = r == 0 ? Start(warmStart, d, settings, null, lower, upper) : Start(null, d, settings, rng, lower, upper);
-            var tracked = new BestTracker();
-            var objective = ObjectiveFunction.Gradient(p =>
+            double localBest = double.PositiveInfinity; double[]? localPoint = null;
+            var result = BoundedLbfgs.Minimize((p, g) =>
             {
-                double v = work.NegativeLogPosterior(p, out var grad);
-                tracked.Offer(p, v);
-                return (v, Vector<double>.Build.DenseOfArray(grad));
-            });
-            try
-            {
-                var minimizer = new BfgsBMinimizer(1e-5, 1e-8, 1e-9, settings.MaxIterations);
-                var result = minimizer.FindMinimum(objective, lower, upper, Vector<double>.Build.DenseOfArray(start));
-                var p = result.MinimizingPoint.ToArray();
-                double v = work.NegativeLogPosterior(Vector<double>.Build.DenseOfArray(p), out _);
-                tracked.Offer(Vector<double>.Build.DenseOfArray(p), v);
-            }
-            catch (Exception e) when (e is OptimizationException or ArgumentException or InvalidOperationException) { }
-            if (tracked.Value < bestValue) { bestValue = tracked.Value; best = tracked.Point!; }
+                double v = work.NegativeLogPosterior(p, g);
+                if (double.IsFinite(v) && v < localBest) { localBest = v; localPoint = (double[])p.Clone(); }
+                return v;
+            }, start, lower, upper, settings.MaxIterations, gradientTolerance: 1e-5, relativeTolerance: 1e-9);
+            if (localPoint is not null && localBest < bestValue) { bestValue = localBest; best = localPoint; }
+            _ = result;
         }
         return new GpHyperparameters(best[..d], best[d], best[d + 1]);
     }
 
-    static double[] Start(GpHyperparameters? h, int d, GpFitSettings s, Random? rng, Vector<double> lo, Vector<double> hi)
+    static double[] Start(GpHyperparameters? h, int d, GpFitSettings s, Random? rng, double[] lo, double[] hi)
     {
         var p = new double[d + 2];
+        bool scaled = s.Prior == LengthscalePrior.DimScaled;
+        // Typical lengthscale: the prior's mode (dimension-scaled: e^(μ − σ²) ≈ 0.20·√d, as BoTorch initialises it;
+        // legacy: the Gamma mode 1/3 widened with √d).
+        double lsMode = scaled ? DimScaledLengthscaleMu(d) - LsSigma * LsSigma : Math.Log(LsA - 1) - Math.Log(LsB) + 0.5 * Math.Log(d);
         if (h is not null && h.LogLengthscales.Length == d)
         {
             h.LogLengthscales.CopyTo(p, 0); p[d] = h.LogOutputscale; p[d + 1] = h.LogNoise;
         }
         else if (rng is null)
         {
-            for (int j = 0; j < d; j++) p[j] = Math.Log(LsA - 1) - Math.Log(LsB) + 0.5 * Math.Log(d); // prior mode 1/3, widened with √d
-            p[d] = 0; p[d + 1] = Math.Log(1e-4);
+            for (int j = 0; j < d; j++) p[j] = lsMode;
+            p[d] = 0; p[d + 1] = scaled ? NoiseMu - NoiseSigma * NoiseSigma : Math.Log(1e-4);
         }
         else
         {
-            for (int j = 0; j < d; j++) p[j] = Math.Log(0.05) + rng.NextDouble() * (Math.Log(2.0 * Math.Sqrt(d)) - Math.Log(0.05));
+            if (scaled) for (int j = 0; j < d; j++) p[j] = lsMode + (rng.NextDouble() * 2 - 1) * 2.0; // e^±2 around the mode
+            else for (int j = 0; j < d; j++) p[j] = Math.Log(0.05) + rng.NextDouble() * (Math.Log(2.0 * Math.Sqrt(d)) - Math.Log(0.05));
             p[d] = Math.Log(0.3) + rng.NextDouble() * (Math.Log(3) - Math.Log(0.3));
             p[d + 1] = Math.Log(s.NoiseFloor) + rng.NextDouble() * (Math.Log(1e-2) - Math.Log(s.NoiseFloor));
         }
@@ -329,36 +408,29 @@ public sealed class GaussianProcess
     }
 
     /// <summary>The MAP objective (−log marginal likelihood − log prior) and its gradient at log-parameters p (exposed for gradient tests).</summary>
-    internal static double NegativeLogPosterior(double[][] x, double[] y, KernelKind kernel, double[] p, out double[] gradient)
+    internal static double NegativeLogPosterior(double[][] x, double[] y, KernelKind kernel, double[] p, out double[] gradient,
+        LengthscalePrior prior = LengthscalePrior.DimScaled)
     {
         int n = x.Length, d = x[0].Length;
         var xs = new double[n * d];
         for (int i = 0; i < n; i++) x[i].CopyTo(xs, i * d);
-        return new FitWorkspace(xs, (double[])y.Clone(), n, d, kernel).NegativeLogPosterior(Vector<double>.Build.DenseOfArray(p), out gradient);
-    }
-
-    sealed class BestTracker
-    {
-        public double Value = double.PositiveInfinity;
-        public double[]? Point;
-        public void Offer(Vector<double> p, double v)
-        {
-            if (double.IsFinite(v) && v < Value) { Value = v; Point = p.ToArray(); }
-        }
+        gradient = new double[d + 2];
+        return new FitWorkspace(xs, (double[])y.Clone(), n, d, kernel, prior).NegativeLogPosterior(p, gradient);
     }
 
     /// <summary>The negative log posterior of the hyperparameters and its gradient, on a fixed data subset.</summary>
-    sealed class FitWorkspace(double[] x, double[] y, int n, int d, KernelKind kernel)
+    sealed class FitWorkspace(double[] x, double[] y, int n, int d, KernelKind kernel, LengthscalePrior prior)
     {
         readonly double[] _inv = new double[n * n], _m = new double[n * n], _alpha = new double[n], _tmp = new double[n], _work = new double[n];
-        readonly double[] _invL2 = new double[d];
+        readonly double[] _r2 = new double[n * n], _xs = new double[n * d], _invL = new double[d], _acc = new double[d];
 
-        public double NegativeLogPosterior(Vector<double> p, out double[] grad)
+        public double NegativeLogPosterior(double[] p, double[] grad)
         {
-            grad = new double[d + 2];
-            for (int j = 0; j < d; j++) _invL2[j] = Math.Exp(-2 * p[j]);
+            Array.Clear(grad);
+            for (int j = 0; j < d; j++) _invL[j] = Math.Exp(-p[j]);
+            for (int i = 0; i < n; i++) for (int j = 0; j < d; j++) _xs[i * d + j] = x[i * d + j] * _invL[j];
             double s2 = Math.Exp(p[d]), noise = Math.Exp(p[d + 1]);
-            var k = CovarianceMatrix(x, n, d, _invL2, s2, kernel, noise);
+            var k = CovarianceMatrix(_xs, n, d, s2, kernel, noise, _r2);
             double[] l;
             try { l = Factor(k, n, s2).L; }
             catch (GaussianProcessException) { return 1e300; }
@@ -368,35 +440,38 @@ public sealed class GaussianProcess
             for (int i = 0; i < n; i++) logDet += 2 * Math.Log(l[i * n + i]);
             double nll = 0.5 * DenseKernels.Dot(y, _alpha) + 0.5 * logDet + 0.5 * n * Math.Log(2 * Math.PI);
             DenseKernels.InverseFromCholesky(l, n, _inv, _m);
-            // ∂NLL/∂θ = −½ Σ_ik W_ik ∂K_ik/∂θ with W = ααᵀ − K⁻¹.
+            // ∂NLL/∂θ = −½ Σ_ik W_ik ∂K_ik/∂θ with W = ααᵀ − K⁻¹. One pass over the pairs, reusing the squared
+            // distances of the covariance: ∂K_ij/∂(log ℓ_q) = KernDeriv·(x̃_iq − x̃_jq)², accumulated over pairs then
+            // scaled (the scaled inputs already carry 1/ℓ_q², so nothing is left to multiply).
+            Array.Clear(_acc);
             double traceW = 0, sumWK = 0;
             for (int i = 0; i < n; i++)
             {
                 double wii = _alpha[i] * _alpha[i] - _inv[i * n + i];
                 traceW += wii;
                 sumWK += wii * s2;
-                var xi = x.AsSpan(i * d, d);
+                var xi = _xs.AsSpan(i * d, d);
                 for (int j = 0; j < i; j++)
                 {
                     double w = _alpha[i] * _alpha[j] - _inv[i * n + j];
-                    var xj = x.AsSpan(j * d, d);
-                    double r2 = ScaledDistance2(xi, xj, _invL2);
-                    sumWK += 2 * w * Kern(r2, s2, kernel);
+                    double r2 = _r2[i * n + j];
+                    sumWK += 2 * w * k[i * n + j];
                     double c = 2 * w * KernDeriv(r2, s2, kernel);
-                    for (int q = 0; q < d; q++) { double t = xi[q] - xj[q]; grad[q] -= 0.5 * c * t * t * _invL2[q]; }
+                    if (c != 0) DenseKernels.AddSquaredDifference(c, xi, _xs.AsSpan(j * d, d), _acc);
                 }
             }
+            for (int q = 0; q < d; q++) grad[q] = -0.5 * _acc[q];
             grad[d] = -0.5 * sumWK;
             grad[d + 1] = -0.5 * noise * traceW;
-            // − log prior: Gamma(a, b) on v = e^u ⇒ −[(a − 1)·u − b·v], derivative −[(a − 1) − b·v].
+            // − log prior.
             double nlp = 0;
             for (int j = 0; j < d; j++)
             {
-                double ls = Math.Exp(p[j]);
-                nlp -= (LsA - 1) * p[j] - LsB * ls; grad[j] -= (LsA - 1) - LsB * ls;
+                nlp -= LengthscaleLogPrior(prior, d, p[j], out double dj);
+                grad[j] -= dj;
             }
-            nlp -= (OsA - 1) * p[d] - OsB * s2; grad[d] -= (OsA - 1) - OsB * s2;
-            nlp -= (NoiseA - 1) * p[d + 1] - NoiseB * noise; grad[d + 1] -= (NoiseA - 1) - NoiseB * noise;
+            nlp -= GammaLogDensity(p[d], OsA, OsB, out double ds); grad[d] -= ds;
+            nlp -= NoiseLogPrior(prior, p[d + 1], out double dn); grad[d + 1] -= dn;
             return nll + nlp;
         }
     }
