@@ -101,6 +101,7 @@ public static class CommandSpecs
              new("skip-timing", null, "skip the BO trial timing"),
              new("timing-only", null, "only time a BO trial"),
              new("timing-points", "N", "points of the timed BO trial (default 1000)"),
+             new("timing-dims", "D,...", "dimensions of the timed BO trials, each 1 to 10000 (default 10)"),
              new("out", "FILE.md", "also write the Markdown to FILE.md"),
              AgentsFrom], BenchAgentsCommand.Run),
         new("compare", "run a comparison study (tasks × agents × seeds) and write its report", "[<task>[,<task>...]]",
