@@ -15,14 +15,7 @@ public class RunPolicyTests
     [SetUp] public void SetUp() { _dir = Path.Combine(Path.GetTempPath(), $"contactopt-policy-{Guid.NewGuid():N}"); Directory.CreateDirectory(_dir); }
     [TearDown] public void TearDown() => Directory.Delete(_dir, true);
 
-    static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter(); var e = new StringWriter();
-        var (so, se) = (Console.Out, Console.Error);
-        Console.SetOut(o); Console.SetError(e);
-        try { return (CliApp.Run(args), o.ToString(), e.ToString()); }
-        finally { Console.SetOut(so); Console.SetError(se); }
-    }
+    static (int Code, string Out, string Err) Run(params string[] args) => InProcessCli.Run(args);
 
     [Test]
     public void RunSavesThePolicyAndReportsItsEvaluationReturn()
