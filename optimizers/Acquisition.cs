@@ -36,24 +36,52 @@ public static class Acquisition
     {
         bool wantGrad = gradient.Length > 0;
         double mu, v;
-        if (wantGrad) gp.PredictStandardized(u, out mu, out v, scratchMean, scratchVar);
-        else gp.PredictStandardized(u, out mu, out v);
-        if (!wantGrad) return FromMoments(kind, kappa, bestStandardized, mu, v);
+        if (!wantGrad)
+        {
+            gp.PredictStandardized(u, out mu, out v);
+            return FromMoments(kind, kappa, bestStandardized, mu, v);
+        }
+        gp.PredictStandardized(u, out mu, out v, scratchMean, scratchVar);
+        return FromMoments(kind, kappa, bestStandardized, mu, v, scratchMean, scratchVar, gradient);
+    }
+
+    /// <summary>
+    /// <see cref="Value"/> with gradients at many points in one pass over the GP (each value and gradient bit-identical
+    /// to the single-point call); non-finite values become 1e300 with a zero gradient, as the optimiser wants them.
+    /// </summary>
+    public static void ValueMany(GaussianProcess gp, AcquisitionKind kind, double kappa, double bestStandardized,
+        IReadOnlyList<double[]> points, IReadOnlyList<double[]> gradients, Span<double> values, double[][] scratchMean, double[][] scratchVar)
+    {
+        int m = points.Count;
+        Span<double> mu = m <= 64 ? stackalloc double[m] : new double[m];
+        Span<double> v = m <= 64 ? stackalloc double[m] : new double[m];
+        gp.PredictStandardizedMany(points, mu, v, scratchMean, scratchVar);
+        for (int r = 0; r < m; r++)
+        {
+            double value = FromMoments(kind, kappa, bestStandardized, mu[r], v[r], scratchMean[r], scratchVar[r], gradients[r]);
+            if (!double.IsFinite(value)) { value = 1e300; Array.Clear(gradients[r]); }
+            values[r] = value;
+        }
+    }
+
+    /// <summary>The acquisition to minimise and its gradient from the standardised moments and their gradients.</summary>
+    static double FromMoments(AcquisitionKind kind, double kappa, double bestStandardized, double mu, double v,
+        ReadOnlySpan<double> dMean, ReadOnlySpan<double> dVar, Span<double> gradient)
+    {
         double s = Math.Sqrt(v);
         if (kind == AcquisitionKind.Lcb)
         {
-            if (wantGrad) for (int j = 0; j < gradient.Length; j++) gradient[j] = scratchMean[j] - kappa * scratchVar[j] / (2 * s);
+            for (int j = 0; j < gradient.Length; j++) gradient[j] = dMean[j] - kappa * dVar[j] / (2 * s);
             return mu - kappa * s;
         }
         double z = (bestStandardized - mu) / s;
         double logH = LogH(z, out double dLogH);
-        if (wantGrad)
-            for (int j = 0; j < gradient.Length; j++)
-            {
-                double ds = scratchVar[j] / (2 * s);
-                double dz = -scratchMean[j] / s - z * ds / s;
-                gradient[j] = -(ds / s + dLogH * dz);
-            }
+        for (int j = 0; j < gradient.Length; j++)
+        {
+            double ds = dVar[j] / (2 * s);
+            double dz = -dMean[j] / s - z * ds / s;
+            gradient[j] = -(ds / s + dLogH * dz);
+        }
         return -(Math.Log(s) + logH);
     }
 
@@ -108,7 +136,6 @@ public static class Acquisition
     public static double[] Optimize(GaussianProcess gp, AcquisitionSettings s, double bestStandardized, double[]? incumbent, Random rng)
     {
         int d = gp.Dimension;
-        var dm = new double[d]; var dv = new double[d];
         var raw = new List<(double Value, double[] U)>(s.RawSamples);
         var sobol = d <= Sobol.MaxDimension ? new Sobol(d, rng) : null;
         var points = new double[s.RawSamples][];
@@ -130,18 +157,17 @@ public static class Acquisition
         double[] best = raw.Count > 0 ? (double[])raw[0].U.Clone() : Enumerable.Repeat(0.5, d).ToArray();
         var lower = new double[d];
         var upper = Enumerable.Repeat(1.0, d).ToArray();
-        foreach (var start in starts)
-        {
-            double localBest = double.PositiveInfinity; double[]? localPoint = null;
-            BoundedLbfgs.Minimize((u, grad) =>
-            {
-                double v = Value(gp, s.Kind, s.Kappa, bestStandardized, u, grad, dm, dv);
-                if (!double.IsFinite(v)) { v = 1e300; Array.Clear(grad); }
-                if (v < localBest) { localBest = v; localPoint = (double[])u.Clone(); }
-                return v;
-            }, start, lower, upper, s.MaxIterations, gradientTolerance: 1e-6, relativeTolerance: 1e-9);
-            if (localPoint is not null && localBest < bestValue) { bestValue = localBest; best = localPoint; }
-        }
+        // All restarts run in lockstep, each round's points evaluated in one pass over the GP; each run takes the same
+        // steps as alone. Per-run best points are then combined in start order, as a sequential loop would.
+        var localBest = Enumerable.Repeat(double.PositiveInfinity, starts.Count).ToArray();
+        var localPoint = new double[]?[starts.Count];
+        var dms = new double[starts.Count][]; var dvs = new double[starts.Count][];
+        for (int r = 0; r < starts.Count; r++) { dms[r] = new double[d]; dvs[r] = new double[d]; }
+        BoundedLbfgs.MinimizeMany((pts, grads, values) => ValueMany(gp, s.Kind, s.Kappa, bestStandardized, pts, grads, values, dms, dvs),
+            starts, lower, upper, s.MaxIterations, gradientTolerance: 1e-6, relativeTolerance: 1e-9,
+            observe: (r, u, v) => { if (v < localBest[r]) { localBest[r] = v; localPoint[r] = (double[])u.Clone(); } });
+        for (int r = 0; r < starts.Count; r++)
+            if (localPoint[r] is not null && localBest[r] < bestValue) { bestValue = localBest[r]; best = localPoint[r]!; }
         return best;
     }
 }

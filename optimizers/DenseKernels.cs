@@ -100,6 +100,28 @@ internal static class DenseKernels
         for (; i < n; i++) { y1[i] += a1 * x[i]; y2[i] += a2 * x[i]; }
     }
 
+    /// <summary>
+    /// Cholesky factor of the symmetric matrix A + jitter·I (row-major n×n; only the lower triangle of A is read) into
+    /// the row-major lower-triangular <paramref name="l"/> (upper triangle zero). Row-oriented (Cholesky–Banachiewicz):
+    /// every entry is one SIMD dot product of two contiguous row prefixes. Returns false when a pivot is not positive
+    /// and finite. Hand-written because MathNet's managed factorisation took 0.26 s CPU at n = 1,000 against ≈ 0.06 s here,
+    /// and it is the largest single cost of a BO trial at 1,000 points.
+    /// </summary>
+    public static bool TryCholesky(double[] a, int n, double jitter, double[] l)
+    {
+        for (int i = 0; i < n; i++)
+        {
+            var li = l.AsSpan(i * n, n);
+            for (int j = 0; j < i; j++)
+                li[j] = (a[i * n + j] - Dot(li[..j], l.AsSpan(j * n, j))) / l[j * n + j];
+            double pivot = a[i * n + i] + jitter - Dot(li[..i], li[..i]);
+            if (!(pivot > 0) || !double.IsFinite(pivot)) return false;
+            li[i] = Math.Sqrt(pivot);
+            li[(i + 1)..].Clear();
+        }
+        return true;
+    }
+
     /// <summary>Solves L·v = b (L lower triangular, row-major n×n), writing v.</summary>
     public static void ForwardSubstitute(double[] l, int n, ReadOnlySpan<double> b, Span<double> v)
     {
@@ -138,6 +160,27 @@ internal static class DenseKernels
             double wi = work[i] / l[i * n + i];
             w[i] = wi;
             Axpy(-wi, l.AsSpan(i * n, i), work[..i]);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="BackSubstituteTransposed"/> for m right-hand sides (rows of <paramref name="v"/>, <paramref name="w"/> and
+    /// <paramref name="work"/>, each of length n), reading each row of L once for all of them; each solution bit-identical.
+    /// </summary>
+    public static void BackSubstituteTransposedMany(double[] l, int n, double[] v, double[] w, double[] work, int m)
+    {
+        Array.Copy(v, work, m * n);
+        for (int i = n - 1; i >= 0; i--)
+        {
+            var row = l.AsSpan(i * n, i);
+            double lii = l[i * n + i];
+            for (int r = 0; r < m; r++)
+            {
+                int o = r * n;
+                double wi = work[o + i] / lii;
+                w[o + i] = wi;
+                Axpy(-wi, row, work.AsSpan(o, i));
+            }
         }
     }
 

@@ -38,6 +38,11 @@ public class CastingTests
     [TestCase("sac", "flip", "net_arch=32,32;learning_starts=10;batch_size=16", 40, 2)]
     [TestCase("ppo", "grasp", "n_steps=8;batch_size=4", 20, 4)]
     [TestCase("ppo", "pendulum", "n_steps=128;batch_size=32", 3, 200)]
+    // The rigid tasks of issue 17: one control step per env step (cart-poles: 100 steps × the action size).
+    [TestCase("ppo", "cartpole", "n_steps=64;batch_size=16", 3, 200)]
+    [TestCase("sac", "cartpole3", "net_arch=32,32;learning_starts=50;batch_size=16;train_freq=100", 2, 400)]
+    [TestCase("sac", "pinball16", "net_arch=32,32;learning_starts=4;batch_size=4", 6, 16)]
+    [TestCase("ppo", "bounce", "n_steps=8;batch_size=4", 10, 3)]
     public void AgentsSpendExactlyTheEpisodeBudget(string agentName, string taskName, string settings, int budget, int parametersPerEpisode)
     {
         var task = Tasks.Create(taskName);
