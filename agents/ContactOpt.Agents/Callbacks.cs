@@ -203,7 +203,7 @@ public sealed class EvalCallback : EveryNStepsCallback
 /// Training progress on a writer (SB3's verbose=1 logger, one line): steps, steps/s, episodes and the mean return
 /// of the last 100 episodes. On a terminal (<c>interactive</c>) one line is rewritten at most every 0.2 s; otherwise
 /// plain lines are written every <c>everySteps</c> steps (0: at every rollout end, at most one per
-/// <c>minSeconds</c>), and a final line at the end.
+/// <c>minSeconds</c>), and a final line marked "(done)" at the end unless the last line already showed the last step.
 /// </summary>
 public sealed class ProgressCallback : TrainingCallback
 {
@@ -211,7 +211,7 @@ public sealed class ProgressCallback : TrainingCallback
     readonly bool _interactive;
     readonly long _every;
     readonly double _minSeconds;
-    long _next;
+    long _next, _lastPrinted = -1;
     double _lastShown = double.NegativeInfinity;
 
     public ProgressCallback(TextWriter writer, bool interactive, long everySteps = 0, double minSeconds = 2)
@@ -226,7 +226,7 @@ public sealed class ProgressCallback : TrainingCallback
     public static string Line(TrainingState s) => string.Create(CultureInfo.InvariantCulture,
         $"{s.Agent.Name}  steps {s.NumTimesteps}{(s.TotalTimesteps < long.MaxValue ? "/" + s.TotalTimesteps : "")}  {s.StepsPerSecond:F0} steps/s  episodes {s.Episodes}  mean return {(s.RecentReturns.Count == 0 ? "n/a" : s.MeanReturn.ToString("G6", CultureInfo.InvariantCulture))}");
 
-    public override void OnTrainingStart(TrainingState state) { _next = _every; _lastShown = double.NegativeInfinity; }
+    public override void OnTrainingStart(TrainingState state) { _next = _every; _lastShown = double.NegativeInfinity; _lastPrinted = -1; }
 
     public override bool OnStep(TrainingState state)
     {
@@ -239,6 +239,7 @@ public sealed class ProgressCallback : TrainingCallback
         {
             while (_next <= state.NumTimesteps) _next += _every;
             _w.WriteLine(Line(state));
+            _lastPrinted = state.NumTimesteps;
         }
         return true;
     }
@@ -250,11 +251,12 @@ public sealed class ProgressCallback : TrainingCallback
         if (t - _lastShown < _minSeconds) return;
         _lastShown = t;
         _w.WriteLine(Line(state));
+        _lastPrinted = state.NumTimesteps;
     }
 
     public override void OnTrainingEnd(TrainingState state)
     {
         if (_interactive) { _w.Write("\r  " + Line(state) + "   "); _w.WriteLine(); }
-        else _w.WriteLine(Line(state) + "  (done)");
+        else if (_lastPrinted != state.NumTimesteps) _w.WriteLine(Line(state) + "  (done)");   // not the line just printed again
     }
 }

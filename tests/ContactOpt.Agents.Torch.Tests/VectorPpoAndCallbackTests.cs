@@ -226,10 +226,14 @@ public class VectorPpoAndCallbackTests
         var ppo = new Ppo(new PpoOptions { NSteps = 50, NEnvs = 2, BatchSize = 50, NEpochs = 1 });
         ppo.Learn(() => new IdentityBoxEnv(length: 25), seed: 0, totalSteps: 200, callback: new ProgressCallback(plain, interactive: false, everySteps: 100));
         var lines = plain.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.That(lines, Has.Length.EqualTo(3));
+        Assert.That(lines, Has.Length.EqualTo(2), "the end repeats no line");
         Assert.That(lines[0], Does.StartWith("ppo  steps 100/200  ").And.Contain("steps/s").And.Contain("episodes 4  mean return "));
         Assert.That(lines[1], Does.StartWith("ppo  steps 200/200"));
-        Assert.That(lines[2], Does.EndWith("(done)"));
+        var stopped = new StringWriter();
+        new Ppo(new PpoOptions { NSteps = 50, BatchSize = 50, NEpochs = 1 })
+            .Learn(new IdentityBoxEnv(length: 25), seed: 0, totalSteps: 200, callback: new CallbackList(new ProgressCallback(stopped, false, everySteps: 100), new StopAtSteps(130)));
+        Assert.That(stopped.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split("  ")[1]), Is.EqualTo(new[] { "steps 100/200", "steps 130/200" }));
+        Assert.That(stopped.ToString().TrimEnd(), Does.EndWith("(done)"), "a final line when training ended between lines");
         Assert.That(plain.ToString(), Does.Not.Contain("\r"));
         var tty = new StringWriter();
         new Sac(new SacOptions { NetArch = "16", BatchSize = 16, LearningStarts = 10 })
@@ -237,6 +241,8 @@ public class VectorPpoAndCallbackTests
         Assert.That(tty.ToString(), Does.StartWith("\r  sac  steps ").And.Contain("steps 30/30").And.EndWith(Environment.NewLine));
         Assert.Throws<ArgumentOutOfRangeException>(() => new ProgressCallback(plain, false, everySteps: -1));
     }
+
+    sealed class StopAtSteps(long steps) : TrainingCallback { public override bool OnStep(TrainingState s) => s.NumTimesteps < steps; }
 
     static string TempDir()
     {
