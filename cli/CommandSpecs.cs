@@ -90,6 +90,7 @@ public static class CommandSpecs
              new("json", null, "print the result as JSON"),
              new("save-policy", "FILE", "learning agents (ppo, sac): save the trained policy to FILE (load it with the agent's Load)"),
              new("eval-episodes", "N", $"learning agents: mean return of the deterministic policy over N fresh episodes, 0 to {RunCommand.MaxEvalEpisodes} (default {RunCommand.DefaultEvalEpisodes})"),
+             new("quiet", null, "no progress on stderr (learning agents otherwise show steps, steps/s, episodes and mean return)"),
              AgentsFrom], RunCommand.Run),
         new("bench-agents", "median best loss of agents over seeds, and the time of one BO trial (Markdown on stdout)", "",
             [new("tasks", "T;...", "tasks, separated by ';' (default ackley:dim=10;rastrigin:dim=10)"),

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Proves that ContactOpt drops into an outside project: packs the libraries into a local folder feed, creates a
 # fresh console project OUTSIDE the repository (default under /tmp), references the packages, and runs it. The
-# program steps an env, computes an exact gradient, and trains PPO on pendulum for a few thousand steps, which
+# program steps an env, computes an exact gradient, trains PPO on pendulum for a few thousand steps (and with 2
+# sub-envs, an evaluation callback and progress lines), which
 # needs TorchSharp's native library to load: the GLIBCXX_3.4.32 fix must come from the package's
 # buildTransitive targets, since nothing of this repository's Directory.Build.* applies out there.
 #
@@ -103,6 +104,21 @@ var result = AgentRunner.Run(ppo, new AgentContext(pendulum, budget: 15, seed: 0
 Console.WriteLine($"ppo: {ppo.Steps} steps, {result.Episodes} episodes in {clock.Elapsed.TotalSeconds:F1} s, best loss {result.BestLoss:F2}, " +
                   $"last return {ppo.Episodes[^1].Return:F2}");
 if (ppo.Steps < 2000 || !double.IsFinite(result.BestLoss)) { Console.Error.WriteLine("consumer: PPO did not train"); return 1; }
+
+// 4. SB3-style training: 2 sub-envs, action scaling read from the env, an evaluation callback saving the best model, progress lines.
+var dir = Path.Combine(Path.GetTempPath(), $"consumer-ppo-{Environment.ProcessId}");
+try
+{
+    using var vppo = new Ppo(new PpoOptions { NEnvs = 2, NSteps = 256, NEpochs = 2 });
+    var eval = new EvalCallback(BuiltinTasks.Make("pendulum"), evalFrequency: 512, episodes: 1, bestModelFolder: dir);
+    vppo.Learn(() => BuiltinTasks.Make("pendulum"), seed: 0, totalSteps: 1024,
+        callback: new CallbackList(eval, new ProgressCallback(Console.Out, interactive: false, everySteps: 512)));
+    if (eval.Evaluations.Count != 2 || !File.Exists(eval.BestModelPath)) { Console.Error.WriteLine("consumer: callbacks did not run"); return 1; }
+    using var best = new Ppo();
+    best.Load(eval.BestModelPath!);
+    Console.WriteLine($"ppo n_envs=2: {vppo.Steps} steps, evaluations {string.Join(", ", eval.Evaluations.Select(e => e.MeanReturn.ToString("F1")))}, best model n_envs={best.Options.NEnvs}");
+}
+finally { if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true); }
 Console.WriteLine("consumer: OK");
 return 0;
 CS

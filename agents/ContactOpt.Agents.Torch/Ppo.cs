@@ -1,3 +1,4 @@
+using ContactOpt.Wrappers;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -13,6 +14,8 @@ public sealed record PpoOptions : IValidatable
     public double LearningRate { get; init; } = 3e-4;
     [Option("n_steps", "environment steps collected per update (SB3: 2048); use ~64 for one-step contact tasks with 1,000-episode budgets", Min = 1, Max = 100000)]
     public int NSteps { get; init; } = 2048;
+    [Option("n_envs", "environments stepped side by side; a rollout holds n_steps × n_envs steps (SB3 make_vec_env: 1)", Min = 1, Max = 256)]
+    public int NEnvs { get; init; } = 1;
     [Option("batch_size", "minibatch size (SB3: 64)", Min = 1, Max = 100000)]
     public int BatchSize { get; init; } = 64;
     [Option("n_epochs", "passes over each rollout (SB3: 10)", Min = 1, Max = 1000)]
@@ -57,17 +60,27 @@ public sealed record PpoOptions : IValidatable
         Check.Positive(a, "max_grad_norm", MaxGradNorm);
         Check.Finite(a, "log_std_init", LogStdInit);
         Check.Positive(a, "adam_eps", AdamEps);
-        if (BatchSize > NSteps) throw new ArgumentException($"{a}: batch_size = {BatchSize} is larger than n_steps = {NSteps}; a rollout must hold at least one minibatch.");
+        Check.Positive(a, "n_envs", NEnvs);
+        if (BatchSize > (long)NSteps * NEnvs) throw new ArgumentException($"{a}: batch_size = {BatchSize} is larger than n_steps × n_envs = {(long)NSteps * NEnvs}; a rollout must hold at least one minibatch.");
         if (NormalizeAdvantage && BatchSize < 2) throw new ArgumentException($"{a}: batch_size = {BatchSize}; advantage normalisation needs minibatches of at least 2 (or set normalize_advantage=false).");
         if (!Enum.IsDefined(Activation)) throw new ArgumentException($"{a}: activation = {Activation} is not tanh or relu.");
         TorchUtil.ParseArch(NetArch, a, "net_arch");
     }
 }
 
-/// <summary>One collected rollout, as the update sees it (after truncation bootstrapping and GAE).</summary>
+/// <summary>
+/// One collected rollout, as the update sees it (after truncation bootstrapping and GAE). With n_envs sub-envs the
+/// arrays hold n_steps × n_envs transitions env by env (index e·n_steps + t); <see cref="LastValue"/> and
+/// <see cref="LastDone"/> are the last sub-env's, <see cref="LastValues"/> and <see cref="LastDones"/> every sub-env's.
+/// </summary>
 public sealed record PpoRollout(
     double[][] Observations, double[][] Actions, double[] Rewards, double[] Values, double[] LogProbs,
-    bool[] EpisodeStarts, double LastValue, bool LastDone, double[] Advantages, double[] Returns);
+    bool[] EpisodeStarts, double LastValue, bool LastDone, double[] Advantages, double[] Returns)
+{
+    public int NumEnvs { get; init; } = 1;
+    public double[] LastValues { get; init; } = [LastValue];
+    public bool[] LastDones { get; init; } = [LastDone];
+}
 
 /// <summary>
 /// Proximal Policy Optimisation with a clipped objective (Schulman et al. 2017), as Stable-Baselines3 implements
@@ -76,7 +89,7 @@ public sealed record PpoRollout(
 /// (reward += γ·V(s_final)). The policy acts in [−1, 1]ⁿ; <see cref="ActionScaling"/> maps it to the env.
 /// One <see cref="Run"/> trains on <c>context.Env()</c> until the episode budget is used up.
 /// </summary>
-public sealed class Ppo : ILearningAgent, IDisposable
+public sealed class Ppo : ILearningAgent, ITrainingCallbacks, IDisposable
 {
     /// <summary>Actor (mean), critic (value) and the state-independent log-std, all in one module.</summary>
     sealed class ActorCritic : nn.Module<Tensor, Tensor>
@@ -129,30 +142,92 @@ public sealed class Ppo : ILearningAgent, IDisposable
     public Action<PpoRollout>? RolloutCollected { get; set; }
     public bool IsReady => _net is not null;
 
+    /// <summary>The callback of <see cref="Run"/> and of the <see cref="Learn(Env{double[], double[]}, int, long, TrainingCallback?, CancellationToken)"/> overloads given none.</summary>
+    public TrainingCallback? Callback { get; set; }
+
+    /// <summary>Trains on <c>n_envs</c> budget-charging step views of the task (one shared episode budget).</summary>
     public void Run(AgentContext context)
     {
-        using var env = context.Env();
-        Learn(env, ActionScaling.For(context.Task), context.Seed, cancellation: context.Cancellation);
+        using var venv = new SyncVectorEnv<double[], double[]>(
+            Enumerable.Range(0, Options.NEnvs).Select(_ => (Func<Env<double[], double[]>>)(() => context.Env())), AutoresetMode.Disabled);
+        Learn(venv, ActionScaling.For(context.Task), context.Seed, long.MaxValue, Callback, context.Cancellation);
     }
 
     /// <summary>
     /// Trains on <paramref name="env"/> for <paramref name="totalSteps"/> environment steps (rounded up to whole
     /// rollouts, as SB3 does) or until the episode budget of a <see cref="Budget.BudgetedEnv"/> it wraps is used up.
     /// The first reset uses <paramref name="seed"/>; weight init, sampling and minibatches use generators seeded from it.
+    /// One env only: with <c>n_envs</c> &gt; 1 give an env factory instead.
     /// </summary>
     public void Learn(Env<double[], double[]> env, ActionScaling scaling, int seed, long totalSteps = long.MaxValue,
         CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(env);
         ArgumentNullException.ThrowIfNull(scaling);
+        if (Options.NEnvs != 1) throw new ArgumentException($"ppo: n_envs = {Options.NEnvs} needs an env factory (Learn(() => makeEnv(), seed, ...)), not one env.");
+        LearnCore([env], scaling, seed, totalSteps, Callback, cancellation);
+    }
+
+    /// <summary>As the overload with an <see cref="ActionScaling"/>, with the scaling derived from the env (<see cref="ActionScaling.For(Env{double[], double[]})"/>).</summary>
+    public void Learn(Env<double[], double[]> env, int seed, long totalSteps = long.MaxValue, TrainingCallback? callback = null,
+        CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(env);
+        if (Options.NEnvs != 1) throw new ArgumentException($"ppo: n_envs = {Options.NEnvs} needs an env factory (Learn(() => makeEnv(), seed, ...)), not one env.");
+        LearnCore([env], ActionScaling.For(env), seed, totalSteps, callback ?? Callback, cancellation);
+    }
+
+    /// <summary>
+    /// Vectorised training (SB3's <c>make_vec_env(..., n_envs)</c>): <c>n_envs</c> envs from <paramref name="makeEnv"/>
+    /// in a <see cref="SyncVectorEnv{TObs,TAction}"/>; see <see cref="Learn(SyncVectorEnv{double[], double[]}, ActionScaling?, int, long, TrainingCallback?, CancellationToken)"/>.
+    /// The scaling is derived from the first env when <paramref name="scaling"/> is null.
+    /// </summary>
+    public void Learn(Func<Env<double[], double[]>> makeEnv, int seed, long totalSteps = long.MaxValue, TrainingCallback? callback = null,
+        ActionScaling? scaling = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(makeEnv);
+        using var venv = new SyncVectorEnv<double[], double[]>(Enumerable.Range(0, Options.NEnvs).Select(_ => makeEnv), AutoresetMode.Disabled);
+        Learn(venv, scaling, seed, totalSteps, callback, cancellation);
+    }
+
+    /// <summary>
+    /// Trains on the sub-environments of <paramref name="venv"/> with SB3's rollout semantics: each rollout takes
+    /// <c>n_steps</c> steps of every sub-env (n_steps × n_envs transitions, stored env by env), actions of all sub-envs
+    /// come from one batched forward pass, sub-env i's first reset is seeded with seed + i, a finished sub-env is reset
+    /// before its next step (its final observation bootstraps a truncation, as SB3's <c>terminal_observation</c>), GAE
+    /// runs per sub-env, and the minibatches shuffle all n_steps × n_envs transitions. <paramref name="totalSteps"/>
+    /// counts the steps of all sub-envs. The agent resets the sub-envs itself, whatever the vector env's autoreset mode.
+    /// Sub-envs that share an episode budget start an episode only while the budget has room for it beside those
+    /// running; training ends when one cannot. With n_envs = 1 this is exactly the one-env training.
+    /// </summary>
+    public void Learn(SyncVectorEnv<double[], double[]> venv, ActionScaling? scaling, int seed, long totalSteps = long.MaxValue,
+        TrainingCallback? callback = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(venv);
+        var envs = Enumerable.Range(0, venv.NumEnvs).Select(i => venv[i]).ToArray();
+        LearnCore(envs, scaling ?? ActionScaling.For(envs[0]), seed, totalSteps, callback ?? Callback, cancellation);
+    }
+
+    void LearnCore(IReadOnlyList<Env<double[], double[]>> envs, ActionScaling scaling, int seed, long totalSteps,
+        TrainingCallback? callback, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(scaling);
+        if (totalSteps < 1) throw new ArgumentOutOfRangeException(nameof(totalSteps), totalSteps, "ppo: total steps must be ≥ 1.");
         var o = Options;
+        int ne = envs.Count;
+        for (int e = 0; e < ne; e++)
+            if (envs[e].ActionSpace.Shape is not [int size] || size != scaling.Size)
+                throw new ArgumentException($"ppo: env {e}'s action space {envs[e].ActionSpace} does not match the action scaling's {scaling.Size} dimensions.");
         TorchThreads.EnsureConfigured();
-        var budget = env.FindBudget();
+        var budgets = envs.Select(e => e.FindBudget()).ToArray();
         using var gen = TorchUtil.Generator(seed);
 
-        // ---- setup: first observation, networks (SB3 init), optimiser ----------------------------------
-        var obs = env.Reset(seed).Observation;
-        _obsSize = obs.Length; _scaling = scaling;
+        // ---- setup: first observations, networks (SB3 init), optimiser ---------------------------------
+        var obs = new double[ne][];
+        for (int e = 0; e < ne; e++) obs[e] = envs[e].Reset(unchecked(seed + e)).Observation;
+        _obsSize = obs[0].Length; _scaling = scaling;
+        for (int e = 1; e < ne; e++)
+            if (obs[e].Length != _obsSize) throw new ArgumentException($"ppo: env {e}'s observation has length {obs[e].Length}, env 0's {_obsSize}.");
         int nAct = scaling.Size;
         _net?.Dispose();
         ResetActGenerator(seed);
@@ -166,89 +241,113 @@ public sealed class Ppo : ILearningAgent, IDisposable
         using var optimizer = torch.optim.Adam(_net.parameters(), lr: o.LearningRate, eps: o.AdamEps);
         var parameters = _net.parameters().ToArray();
 
-        // ---- rollout storage (plain arrays; tensors are built per update) -------------------------------
-        int n = o.NSteps;
-        var obsBuf = new float[n * _obsSize];
-        var actBuf = new float[n * nAct];
-        var rewards = new double[n];
-        var values = new double[n];
-        var logProbs = new double[n];
-        var starts = new bool[n];
-        var advantages = new double[n];
-        var returns = new double[n];
+        // ---- rollout storage (plain arrays, env by env: index e·n_steps + t; tensors are built per update) --
+        int n = o.NSteps, total = n * ne;
+        var obsBuf = new float[total * _obsSize];
+        var actBuf = new float[total * nAct];
+        var rewards = new double[total];
+        var values = new double[total];
+        var logProbs = new double[total];
+        var starts = new bool[total];
+        var advantages = new double[total];
+        var returns = new double[total];
+        var lastValues = new double[ne];
+        var lastDones = new bool[ne];
         var envAction = new double[nAct];
         var unit = new double[nAct];
+        var obsRows = new float[ne * _obsSize];
 
         Steps = 0; _episodes.Clear();
-        bool needReset = false, episodeStart = true;
-        double epReturn = 0; int epLength = 0;
+        var needReset = new bool[ne];
+        var episodeStart = Enumerable.Repeat(true, ne).ToArray();
+        var epReturn = new double[ne];
+        var epLength = new int[ne];
+        var state = new TrainingState(this, ne, totalSteps);
+        callback?.OnTrainingStart(state);
+        bool halted = false;
 
-        while (Steps < totalSteps && !cancellation.IsCancellationRequested)
+        while (!halted && Steps < totalSteps && !cancellation.IsCancellationRequested)
         {
-            // ---- 1. collect n_steps transitions with the current policy ----------------------------------
+            // ---- 1. collect n_steps transitions of every sub-env with the current policy --------------------
             int count = 0;
             bool stop = false;
             _net.eval();
             while (count < n)
             {
-                if (needReset)
+                for (int e = 0; e < ne && !stop; e++)
                 {
-                    if (budget is { Exhausted: true } || cancellation.IsCancellationRequested) { stop = true; break; }
-                    obs = env.Reset().Observation;
-                    needReset = false; episodeStart = true; epReturn = 0; epLength = 0;
+                    if (!needReset[e]) continue;
+                    if (cancellation.IsCancellationRequested || !HasRoom(budgets, needReset, e)) { stop = true; break; }
+                    obs[e] = envs[e].Reset().Observation;
+                    needReset[e] = false; episodeStart[e] = true; epReturn[e] = 0; epLength[e] = 0;
                 }
-                double value, logProb;
+                if (stop) break;
+                float[] uAll, logPAll, valueAll;
                 using (torch.NewDisposeScope())
                 using (torch.no_grad())
                 {
-                    var x = TorchUtil.Row(obs);
+                    for (int e = 0; e < ne; e++) for (int i = 0; i < _obsSize; i++) obsRows[e * _obsSize + i] = (float)obs[e][i];
+                    var x = TorchUtil.Matrix(obsRows, ne, _obsSize);
                     var mean = _net.call(x);
                     var u = mean + _net.log_std.exp() * torch.randn(mean.shape, generator: gen);
-                    logProb = _net.LogProb(mean, u).item<float>();
-                    value = _net.Value(x).item<float>();
-                    var ud = TorchUtil.ToDoubles(u);
-                    for (int i = 0; i < nAct; i++) { unit[i] = ud[i]; actBuf[count * nAct + i] = (float)ud[i]; }
+                    logPAll = _net.LogProb(mean, u).contiguous().data<float>().ToArray();
+                    valueAll = _net.Value(x).contiguous().data<float>().ToArray();
+                    uAll = u.contiguous().data<float>().ToArray();
                 }
-                scaling.ToEnv(unit, envAction);   // clips the Gaussian sample to [−1, 1], then rescales
-                var step = env.Step((double[])envAction.Clone());
-                Steps++; epLength++; epReturn += step.Reward;
-                double reward = step.Reward;
-                // Time-limit truncation: the episode did not end in the MDP, so bootstrap from V(s_final).
-                if (step.Truncated && !step.Terminated) reward += o.Gamma * ValueOf(step.Observation);
-                for (int i = 0; i < _obsSize; i++) obsBuf[count * _obsSize + i] = (float)obs[i];
-                rewards[count] = reward; values[count] = value; logProbs[count] = logProb; starts[count] = episodeStart;
-                count++;
-                episodeStart = false;
-                obs = step.Observation;
-                if (step.Done)
+                for (int e = 0; e < ne; e++)
                 {
-                    _episodes.Add(new EpisodeLog(Steps, _episodes.Count, epReturn, epLength));
-                    needReset = true;
+                    int idx = e * n + count;
+                    for (int i = 0; i < nAct; i++) { unit[i] = uAll[e * nAct + i]; actBuf[idx * nAct + i] = uAll[e * nAct + i]; }
+                    scaling.ToEnv(unit, envAction);   // clips the Gaussian sample to [−1, 1], then rescales
+                    var step = envs[e].Step((double[])envAction.Clone());
+                    Steps++; epLength[e]++; epReturn[e] += step.Reward;
+                    double reward = step.Reward;
+                    // Time-limit truncation: the episode did not end in the MDP, so bootstrap from V(s_final).
+                    if (step.Truncated && !step.Terminated) reward += o.Gamma * ValueOf(step.Observation);
+                    for (int i = 0; i < _obsSize; i++) obsBuf[idx * _obsSize + i] = (float)obs[e][i];
+                    rewards[idx] = reward; values[idx] = valueAll[e]; logProbs[idx] = logPAll[e]; starts[idx] = episodeStart[e];
+                    episodeStart[e] = false;
+                    obs[e] = step.Observation;
+                    if (step.Done)
+                    {
+                        _episodes.Add(new EpisodeLog(Steps, _episodes.Count, epReturn[e], epLength[e]));
+                        state.AddEpisode(epReturn[e]);
+                        needReset[e] = true;
+                    }
                 }
+                count++;
+                state.AddSteps(ne);
+                if (callback is not null && !callback.OnStep(state)) { halted = true; break; }
             }
-            if (stop || count < n) break;   // budget used up: no further episode can be evaluated, training ends
+            if (stop || halted || count < n) break;   // budget used up or a callback stopped training: no update on a partial rollout
+            callback?.OnRolloutEnd(state);
 
-            // ---- 2. advantages (GAE) and returns --------------------------------------------------------
-            double lastValue = needReset ? 0.0 : ValueOf(obs);
-            ComputeGae(rewards, values, starts, lastValue, needReset, o.Gamma, o.GaeLambda, advantages, returns);
-            RolloutCollected?.Invoke(Snapshot(obsBuf, actBuf, rewards, values, logProbs, starts, lastValue, needReset, advantages, returns, nAct));
+            // ---- 2. advantages (GAE) and returns, sub-env by sub-env ---------------------------------------
+            for (int e = 0; e < ne; e++)
+            {
+                lastDones[e] = needReset[e];
+                lastValues[e] = needReset[e] ? 0.0 : ValueOf(obs[e]);
+                ComputeGae(rewards.AsSpan(e * n, n), values.AsSpan(e * n, n), starts.AsSpan(e * n, n), lastValues[e], lastDones[e],
+                    o.Gamma, o.GaeLambda, advantages.AsSpan(e * n, n), returns.AsSpan(e * n, n));
+            }
+            RolloutCollected?.Invoke(Snapshot(obsBuf, actBuf, rewards, values, logProbs, starts, lastValues, lastDones, advantages, returns, nAct));
 
             // ---- 3. n_epochs of clipped-objective updates over shuffled minibatches ------------------------
             _net.train();
             using (torch.NewDisposeScope())
             {
-                var obsT = TorchUtil.Matrix(obsBuf, n, _obsSize);
-                var actT = TorchUtil.Matrix(actBuf, n, nAct);
+                var obsT = TorchUtil.Matrix(obsBuf, total, _obsSize);
+                var actT = TorchUtil.Matrix(actBuf, total, nAct);
                 var oldLogP = torch.tensor(logProbs, dtype: ScalarType.Float32);
                 var advT = torch.tensor(advantages, dtype: ScalarType.Float32);
                 var retT = torch.tensor(returns, dtype: ScalarType.Float32);
                 for (int epoch = 0; epoch < o.NEpochs; epoch++)
                 {
-                    var perm = torch.randperm(n, generator: gen);
-                    for (int start = 0; start < n; start += o.BatchSize)
+                    var perm = torch.randperm(total, generator: gen);
+                    for (int start = 0; start < total; start += o.BatchSize)
                     {
                         using var mb = torch.NewDisposeScope();
-                        var idx = perm.narrow(0, start, Math.Min(o.BatchSize, n - start));
+                        var idx = perm.narrow(0, start, Math.Min(o.BatchSize, total - start));
                         var mbObs = obsT.index_select(0, idx);
                         var mean = _net.call(mbObs);
                         var logP = _net.LogProb(mean, actT.index_select(0, idx));
@@ -267,6 +366,20 @@ public sealed class Ppo : ILearningAgent, IDisposable
                 }
             }
         }
+        callback?.OnTrainingEnd(state);
+    }
+
+    /// <summary>
+    /// True when sub-env <paramref name="e"/> may start an episode: its budget (if any) has room for one more beside
+    /// the episodes running in the other sub-envs charged to the same budget (one env: the budget is not exhausted).
+    /// </summary>
+    static bool HasRoom(Budget.EpisodeBudget?[] budgets, bool[] needReset, int e)
+    {
+        var b = budgets[e];
+        if (b is null) return true;
+        int running = 0;
+        for (int j = 0; j < budgets.Length; j++) if (j != e && !needReset[j] && ReferenceEquals(budgets[j], b)) running++;
+        return b.Remaining - running > 0;
     }
 
     /// <summary>
@@ -353,7 +466,7 @@ public sealed class Ppo : ILearningAgent, IDisposable
     public void Dispose() { _net?.Dispose(); _net = null; _actGenerator?.Dispose(); _actGenerator = null; }
 
     PpoRollout Snapshot(float[] obsBuf, float[] actBuf, double[] rewards, double[] values, double[] logProbs, bool[] starts,
-        double lastValue, bool lastDone, double[] advantages, double[] returns, int nAct)
+        double[] lastValues, bool[] lastDones, double[] advantages, double[] returns, int nAct)
     {
         int n = rewards.Length;
         var obs = new double[n][]; var act = new double[n][];
@@ -364,6 +477,7 @@ public sealed class Ppo : ILearningAgent, IDisposable
             for (int i = 0; i < nAct; i++) act[t][i] = actBuf[t * nAct + i];
         }
         return new PpoRollout(obs, act, (double[])rewards.Clone(), (double[])values.Clone(), (double[])logProbs.Clone(),
-            (bool[])starts.Clone(), lastValue, lastDone, (double[])advantages.Clone(), (double[])returns.Clone());
+            (bool[])starts.Clone(), lastValues[^1], lastDones[^1], (double[])advantages.Clone(), (double[])returns.Clone())
+        { NumEnvs = lastValues.Length, LastValues = (double[])lastValues.Clone(), LastDones = (bool[])lastDones.Clone() };
     }
 }

@@ -90,7 +90,7 @@ public sealed record SacOptions : IValidatable
 /// observation); only <c>terminated</c> stops the bootstrap. The policy acts in [−1, 1]ⁿ; <see cref="ActionScaling"/>
 /// maps it to the env. One <see cref="Run"/> trains on <c>context.Env()</c> until the episode budget is used up.
 /// </summary>
-public sealed class Sac : ILearningAgent, IDisposable
+public sealed class Sac : ILearningAgent, ITrainingCallbacks, IDisposable
 {
     /// <summary>π(a|s) = tanh(N(μ(s), σ(s))): a ReLU feature MLP with a mean head and a log-std head.</summary>
     sealed class Actor : nn.Module<Tensor, (Tensor Mean, Tensor LogStd)>
@@ -217,10 +217,21 @@ public sealed class Sac : ILearningAgent, IDisposable
     public double EntropyCoefficient { get; private set; }
     public bool IsReady => _actor is not null;
 
+    /// <summary>The callback of <see cref="Run"/> and of the overloads given none.</summary>
+    public TrainingCallback? Callback { get; set; }
+
     public void Run(AgentContext context)
     {
         using var env = context.Env();
         Learn(env, ActionScaling.For(context.Task), context.Seed, cancellation: context.Cancellation);
+    }
+
+    /// <summary>As the overload with an <see cref="ActionScaling"/>, with the scaling derived from the env (<see cref="ActionScaling.For(Env{double[], double[]})"/>).</summary>
+    public void Learn(Env<double[], double[]> env, int seed, long totalSteps = long.MaxValue, TrainingCallback? callback = null,
+        CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(env);
+        LearnCore(env, ActionScaling.For(env), seed, totalSteps, callback ?? Callback, cancellation);
     }
 
     /// <summary>
@@ -229,10 +240,16 @@ public sealed class Sac : ILearningAgent, IDisposable
     /// weight init, exploration noise and minibatch sampling use generators seeded from it.
     /// </summary>
     public void Learn(Env<double[], double[]> env, ActionScaling scaling, int seed, long totalSteps = long.MaxValue,
-        CancellationToken cancellation = default)
+        CancellationToken cancellation = default) => LearnCore(env, scaling, seed, totalSteps, Callback, cancellation);
+
+    void LearnCore(Env<double[], double[]> env, ActionScaling scaling, int seed, long totalSteps, TrainingCallback? callback,
+        CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(env);
         ArgumentNullException.ThrowIfNull(scaling);
+        if (totalSteps < 1) throw new ArgumentOutOfRangeException(nameof(totalSteps), totalSteps, "sac: total steps must be ≥ 1.");
+        if (env.ActionSpace.Shape is not [int size] || size != scaling.Size)
+            throw new ArgumentException($"sac: the env's action space {env.ActionSpace} does not match the action scaling's {scaling.Size} dimensions.");
         var o = Options;
         TorchThreads.EnsureConfigured();
         var budget = env.FindBudget();
@@ -271,6 +288,8 @@ public sealed class Sac : ILearningAgent, IDisposable
         double epReturn = 0; int epLength = 0;
         long updates = 0;
 
+        var state = new TrainingState(this, 1, totalSteps);
+        callback?.OnTrainingStart(state);
         bool stop = false;
         while (!stop && Steps < totalSteps && !cancellation.IsCancellationRequested)
         {
@@ -302,9 +321,13 @@ public sealed class Sac : ILearningAgent, IDisposable
                 if (step.Done)
                 {
                     _episodes.Add(new EpisodeLog(Steps, _episodes.Count, epReturn, epLength));
+                    state.AddEpisode(epReturn);
                     needReset = true;
                 }
+                state.AddSteps(1);
+                if (callback is not null && !callback.OnStep(state)) { stop = true; break; }
             }
+            if (!stop) callback?.OnRolloutEnd(state);
 
             // ---- 2. train: gradient_steps updates once more than learning_starts steps were taken ----------
             if (stop || Steps <= o.LearningStarts || buffer.Count == 0) continue;
@@ -355,6 +378,7 @@ public sealed class Sac : ILearningAgent, IDisposable
             }
         }
         EntropyCoefficient = autoAlpha ? logAlpha.detach().exp().item<float>() : alpha;
+        callback?.OnTrainingEnd(state);
     }
 
     public double[] Act(double[] observation, bool deterministic = true) => Act(observation, deterministic, null);

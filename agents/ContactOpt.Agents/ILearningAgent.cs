@@ -74,6 +74,20 @@ public sealed class ActionScaling
         return new ActionScaling(low, high);
     }
 
+    /// <summary>
+    /// Scaling derived from an environment (SB3 reads the action space the same way): the bounds of
+    /// <paramref name="env"/>'s Box action space; coordinates it leaves unbounded take the task's sampling box when the
+    /// innermost env is a task's step view (<see cref="DifferentiableEnv"/>) with actions of the same size.
+    /// </summary>
+    /// <exception cref="ArgumentException">The action space is not a Box, or a coordinate is unbounded with no sampling box to fall back on.</exception>
+    public static ActionScaling For(Env<double[], double[]> env)
+    {
+        ArgumentNullException.ThrowIfNull(env);
+        if (env.ActionSpace is not Box box) throw new ArgumentException($"the action space is a {env.ActionSpace.GetType().Name}; scaling needs a Box.");
+        var fallback = env.Unwrapped is DifferentiableEnv d && d.Dynamics.ActionSamplingBox.Size == box.Size ? d.Dynamics.ActionSamplingBox : null;
+        return For(box, fallback);
+    }
+
     /// <summary>Scaling for a task's step view: its action bounds, or its sampling box where they are infinite.</summary>
     public static ActionScaling For(TaskInstance task) => For(task.Dynamics.ActionBounds, task.Dynamics.ActionSamplingBox);
 

@@ -9,7 +9,8 @@ namespace ContactOpt.Cli.Commands;
 
 /// <summary>
 /// <c>contactopt run &lt;task&gt; --agent NAME [--budget N] [--seed S] [--set key=value ...] [--out DIR] [--json]</c>:
-/// one agent, one task, one seed. Progress on stderr; best loss and parameters on stdout; DIR/trace.csv holds
+/// one agent, one task, one seed. Progress on stderr (learning agents: steps, steps/s, episodes and mean return;
+/// none with --quiet); best loss and parameters on stdout; DIR/trace.csv holds
 /// every episode (episode, loss, best, gradient, seconds, then the parameters when d ≤ 64).
 /// </summary>
 public static class RunCommand
@@ -30,6 +31,7 @@ public static class RunCommand
         bool json = args.Flag("json");
         var savePolicy = args.Option("save-policy");
         var evalText = args.Option("eval-episodes");
+        bool quiet = args.Flag("quiet");
         var task = Catalog.Task(args.Positional(0, "task name (see 'contactopt tasks')"));
         args.EnsureAllUsed(1);
         if (agentName is null) throw new UsageException("missing --agent NAME (see 'contactopt agents').");
@@ -56,7 +58,11 @@ public static class RunCommand
         using var cts = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
         Console.CancelKeyPress += onCancel;
-        var progress = new Progress(budget, interactive: !Console.IsErrorRedirected, trace);
+        // Learning agents report training progress (steps, steps/s, episodes, mean return); the others their episodes.
+        bool interactive = !Console.IsErrorRedirected;
+        bool training = !quiet && agent is ITrainingCallbacks { Callback: null };
+        if (training) ((ITrainingCallbacks)agent).Callback = new ProgressCallback(Console.Error, interactive);
+        var progress = new Progress(budget, interactive, trace, show: !quiet && !training);
         var context = new AgentContext(task, budget, seed, progress, cts.Token);
         var clock = Stopwatch.StartNew();
         bool interrupted = false;
@@ -193,7 +199,7 @@ public static class RunCommand
     }
 
     /// <summary>Shows progress on stderr (one updating line on a terminal, plain lines when redirected) and streams each episode to the trace.</summary>
-    sealed class Progress(int budget, bool interactive, TraceWriter? trace) : IEpisodeObserver
+    sealed class Progress(int budget, bool interactive, TraceWriter? trace, bool show) : IEpisodeObserver
     {
         readonly Stopwatch _clock = Stopwatch.StartNew();
         double _lastShown = double.NegativeInfinity;
@@ -203,6 +209,7 @@ public static class RunCommand
         public void OnEpisode(in EpisodeRecord r)
         {
             trace?.Add(r);
+            if (!show) return;
             int done = r.Index + 1;
             if (interactive)
             {

@@ -171,3 +171,45 @@ public sealed class NormalizeReward<TObs, TAction> : Wrapper<TObs, TAction>
         return r with { Reward = r.Reward / Math.Sqrt(Statistics.Var[0] + _epsilon) };
     }
 }
+
+/// <summary>
+/// Flattens every observation to a <c>double[]</c> (Gymnasium's FlattenObservation, see <see cref="Spaces"/>):
+/// a Discrete observation becomes one-hot, a batch of rows one row after another. The observation space is
+/// <see cref="Spaces.FlattenSpace{T}"/> of the wrapped env's. Because the observation type changes, this wrapper is an
+/// env of its own around <see cref="Env"/>: <see cref="Env{TObs,TAction}.Unwrapped"/> is the wrapper itself, and its
+/// generator is re-seeded with the wrapped env's on every seeded reset.
+/// </summary>
+public sealed class FlattenObservation<TObs, TAction> : Env<double[], TAction>
+{
+    readonly Box _space;
+    public FlattenObservation(Env<TObs, TAction> env)
+    {
+        Env = env ?? throw new ArgumentNullException(nameof(env));
+        _space = Spaces.FlattenSpace(env.ObservationSpace);
+        RenderMode = env.RenderMode;
+        Spec = env.Spec;
+    }
+    /// <summary>The wrapped environment.</summary>
+    public Env<TObs, TAction> Env { get; }
+    public override Space<TAction> ActionSpace => Env.ActionSpace;
+    public override Space<double[]> ObservationSpace => _space;
+    public override IReadOnlyDictionary<string, object> Metadata => Env.Metadata;
+
+    public override ResetResult<double[]> Reset(int? seed = null, Info? options = null)
+    {
+        ThrowIfDisposed();
+        ResetRandom(seed);
+        var (o, info) = Env.Reset(seed, options);
+        return new(Spaces.Flatten(Env.ObservationSpace, o), info);
+    }
+
+    public override StepResult<double[]> Step(TAction action)
+    {
+        ThrowIfDisposed();
+        var r = Env.Step(action);
+        return new(Spaces.Flatten(Env.ObservationSpace, r.Observation), r.Reward, r.Terminated, r.Truncated, r.Info);
+    }
+
+    public override Rendering.Frame? Render() => Env.Render();
+    protected override void Close() => Env.Dispose();
+}

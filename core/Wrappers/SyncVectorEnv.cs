@@ -11,12 +11,28 @@ public enum AutoresetMode
     Disabled,
 }
 
-/// <summary>Batched results of one vector step (index i = sub-env i).</summary>
-public sealed record VectorStepResult<TObs>(TObs[] Observations, double[] Rewards, bool[] Terminated, bool[] Truncated, Info[] Infos);
+/// <summary>
+/// Batched results of one vector step (index i = sub-env i). <see cref="Infos"/> follows Gymnasium 1.x: one dict of
+/// arrays with <c>_key</c> masks (see <see cref="VectorInfo"/>); <see cref="EnvInfos"/> keeps each sub-env's own info.
+/// </summary>
+public sealed record VectorStepResult<TObs>(TObs[] Observations, double[] Rewards, bool[] Terminated, bool[] Truncated, Info Infos, Info[] EnvInfos)
+{
+    public void Deconstruct(out TObs[] observations, out double[] rewards, out bool[] terminated, out bool[] truncated, out Info infos)
+    { observations = Observations; rewards = Rewards; terminated = Terminated; truncated = Truncated; infos = Infos; }
+}
+
+/// <summary>Batched results of a vector reset: <see cref="Infos"/> in Gymnasium 1.x's dict-of-arrays form, <see cref="EnvInfos"/> per sub-env.</summary>
+public sealed record VectorResetResult<TObs>(TObs[] Observations, Info Infos, Info[] EnvInfos)
+{
+    public void Deconstruct(out TObs[] observations, out Info infos) { observations = Observations; infos = Infos; }
+}
 
 /// <summary>
 /// Steps several environments in sequence on the caller's thread. <c>Reset(seed)</c> seeds sub-env i with
-/// seed + i. The autoreset mode is declared in <see cref="Metadata"/> (<c>autoreset_mode</c>).
+/// seed + i. The autoreset mode is declared in <see cref="Metadata"/> (<c>autoreset_mode</c>). Infos of reset and
+/// step are Gymnasium 1.x's dict of arrays with <c>_key</c> masks (<see cref="VectorInfo"/>); in
+/// <see cref="AutoresetMode.SameStep"/> a finished sub-env i has <c>infos["final_obs"][i]</c> and the nested
+/// <c>infos["final_info"]</c> (itself a dict of arrays), masked by <c>_final_obs</c> and <c>_final_info</c>.
 /// </summary>
 public sealed class SyncVectorEnv<TObs, TAction> : IDisposable
 {
@@ -53,16 +69,18 @@ public sealed class SyncVectorEnv<TObs, TAction> : IDisposable
         : throw new NotSupportedException($"batching a {single.GetType().Name} space is not supported; only Box spaces are.");
     public Env<TObs, TAction> this[int i] => _envs[i];
 
-    public (TObs[] Observations, Info[] Infos) Reset(int? seed = null, Info? options = null)
+    public VectorResetResult<TObs> Reset(int? seed = null, Info? options = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var obs = new TObs[_envs.Length]; var infos = new Info[_envs.Length];
+        var merged = new Info();
         for (int i = 0; i < _envs.Length; i++)
         {
             (obs[i], infos[i]) = _envs[i].Reset(seed is int s ? s + i : null, options);
             _needsReset[i] = false;
+            VectorInfo.Add(merged, infos[i], i, _envs.Length);
         }
-        return (obs, infos);
+        return new(obs, merged, infos);
     }
 
     /// <summary>Resets one sub-environment (for <see cref="AutoresetMode.Disabled"/>).</summary>
@@ -78,12 +96,14 @@ public sealed class SyncVectorEnv<TObs, TAction> : IDisposable
         if (actions.Length != _envs.Length) throw new ArgumentException($"got {actions.Length} actions for {_envs.Length} environments.", nameof(actions));
         int n = _envs.Length;
         var obs = new TObs[n]; var rew = new double[n]; var term = new bool[n]; var trunc = new bool[n]; var infos = new Info[n];
+        var merged = new Info();
         for (int i = 0; i < n; i++)
         {
             if (Autoreset == AutoresetMode.NextStep && _needsReset[i])
             {
                 (obs[i], infos[i]) = _envs[i].Reset();
                 _needsReset[i] = false;
+                VectorInfo.Add(merged, infos[i], i, n);
                 continue;
             }
             var r = _envs[i].Step(actions[i]);
@@ -93,13 +113,17 @@ public sealed class SyncVectorEnv<TObs, TAction> : IDisposable
                 if (Autoreset == AutoresetMode.NextStep) _needsReset[i] = true;
                 else if (Autoreset == AutoresetMode.SameStep)
                 {
+                    VectorInfo.Add(merged, new Info { ["final_obs"] = r.Observation!, ["final_info"] = r.Info }, i, n);
                     var (o, info) = _envs[i].Reset();
                     infos[i] = new Info(info) { ["final_obs"] = r.Observation!, ["final_info"] = r.Info };
                     obs[i] = o;
+                    VectorInfo.Add(merged, info, i, n);
+                    continue;
                 }
             }
+            VectorInfo.Add(merged, infos[i], i, n);
         }
-        return new(obs, rew, term, trunc, infos);
+        return new(obs, rew, term, trunc, merged, infos);
     }
 
     public void Dispose()

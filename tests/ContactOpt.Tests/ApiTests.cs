@@ -100,7 +100,7 @@ public class ApiTests
         var r = venv.Step([[0.0]]);
         Assert.That(r.Terminated[0], Is.True);
         Assert.That(r.Observations[0], Is.EqualTo(new[] { 0.0 }));
-        Assert.That(r.Infos[0]["final_obs"], Is.EqualTo(new[] { 1.0 }));
+        Assert.That(r.EnvInfos[0]["final_obs"], Is.EqualTo(new[] { 1.0 }));
     }
 
     [Test]

@@ -37,6 +37,23 @@ public class RunPolicyTests
         Assert.That(ppo.MeanReturn(env, 2, RunCommand.EvalSeed(0)), Is.EqualTo(evalReturn).Within(1e-9 * Math.Abs(evalReturn)));
     }
 
+    [Test]
+    public void LearningAgentsShowTrainingProgressUnlessQuiet()
+    {
+        string[] args = ["run", "pendulum", "--agent", "ppo", "--set", "n_steps=64", "--set", "batch_size=64", "--set", "n_envs=2", "--budget", "2", "--eval-episodes", "0"];
+        var (code, _, err) = Run(args);
+        Assert.That(code, Is.EqualTo(0), err);
+        var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(lines[^1], Does.StartWith("ppo  steps ").And.Contain("steps/s  episodes 2  mean return -").And.EndWith("(done)"));
+        Assert.That(err, Does.Not.Contain("\r"), "plain lines when stderr is not a terminal");
+        Assert.That(err, Does.Not.Contain("episodes 1/2"), "the episode progress gives way to the training progress");
+        var (quietCode, _, quietErr) = Run([.. args, "--quiet"]);
+        Assert.That(quietCode, Is.EqualTo(0), quietErr);
+        Assert.That(quietErr, Is.Empty);
+        var (randCode, _, randErr) = Run("run", "sphere", "--agent", "rand", "--budget", "3", "--quiet");
+        Assert.That((randCode, randErr), Is.EqualTo((0, "")));
+    }
+
     [TestCase(new[] { "run", "sphere", "--agent", "rand", "--save-policy", "x.bin" }, "agent 'rand' does not learn a policy")]
     [TestCase(new[] { "run", "sphere", "--agent", "rand", "--eval-episodes", "3" }, "does not learn a policy to evaluate")]
     [TestCase(new[] { "run", "pendulum", "--agent", "ppo", "--eval-episodes", "-1" }, "--eval-episodes '-1' must be an integer in [0, 10000]")]
