@@ -48,6 +48,38 @@ public static class SpringKernel
         Vector256.Create(Unsafe.Add(ref soa, offset + idx), Unsafe.Add(ref soa, offset + Unsafe.Add(ref idx, 1)),
                          Unsafe.Add(ref soa, offset + Unsafe.Add(ref idx, 2)), Unsafe.Add(ref soa, offset + Unsafe.Add(ref idx, 3)));
 
+    /// <summary>
+    /// The geometry and force of 4 springs (s … s + 3) as the scalar passes compute them, operation for operation:
+    /// relative velocity w, length ℓ, rest length L, stiffness k, 1/ℓ, direction n̂, strain rate w·n̂ and the force
+    /// F = k(ℓ/L − 1) + βk(w·n̂)/L.
+    /// </summary>
+    readonly struct Springs4
+    {
+        public readonly Vector256<double> Wx, Wy, Wz, Length, Rest, K, Inv, Nx, Ny, Nz, Rate, F;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        Springs4(ref double xr, ref double vr, ref double kr, ref double Lr, int n, int s, ref int ia, ref int ib, Vector256<double> beta)
+        {
+            var dx = Load4(ref xr, 0, ref ib) - Load4(ref xr, 0, ref ia);
+            var dy = Load4(ref xr, n, ref ib) - Load4(ref xr, n, ref ia);
+            var dz = Load4(ref xr, 2 * n, ref ib) - Load4(ref xr, 2 * n, ref ia);
+            Wx = Load4(ref vr, 0, ref ib) - Load4(ref vr, 0, ref ia);
+            Wy = Load4(ref vr, n, ref ib) - Load4(ref vr, n, ref ia);
+            Wz = Load4(ref vr, 2 * n, ref ib) - Load4(ref vr, 2 * n, ref ia);
+            Length = Vector256.Sqrt(dx * dx + dy * dy + dz * dz);
+            Rest = Vector256.LoadUnsafe(ref Lr, (nuint)s);
+            K = Vector256.LoadUnsafe(ref kr, (nuint)s);
+            Inv = Vector256<double>.One / Length;
+            Nx = Inv * dx; Ny = Inv * dy; Nz = Inv * dz;
+            Rate = Wx * Nx + Wy * Ny + Wz * Nz;
+            F = K * (Length / Rest - Vector256<double>.One) + beta * K * Rate / Rest;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Springs4 At(ref double xr, ref double vr, ref double kr, ref double Lr, int n, int s, ref int ia, ref int ib, Vector256<double> beta) =>
+            new(ref xr, ref vr, ref kr, ref Lr, n, s, ref ia, ref ib, beta);
+    }
+
     /// <summary>Vector spring pass over whole blocks of 4 springs from s0; returns the first spring it did not do.</summary>
     static int SpringForcesVector(ClothMesh mesh, ReadOnlySpan<double> x, ReadOnlySpan<double> v, ReadOnlySpan<double> k,
         ReadOnlySpan<double> rest, double beta, Span<double> fs, int s0, int s1)
@@ -58,27 +90,15 @@ public static class SpringKernel
         ref double xr = ref MemoryMarshal.GetReference(x), vr = ref MemoryMarshal.GetReference(v);
         ref double kr = ref MemoryMarshal.GetReference(k), Lr = ref MemoryMarshal.GetReference(rest), fr = ref MemoryMarshal.GetReference(fs);
         ref int Ar = ref MemoryMarshal.GetArrayDataReference(mesh.A), Br = ref MemoryMarshal.GetArrayDataReference(mesh.B);
-        var one = Vector256.Create(1.0); var vb = Vector256.Create(beta);
+        var vb = Vector256.Create(beta);
         int s = s0;
         for (; s + 4 <= s1; s += 4)
         {
             ref int ia = ref Unsafe.Add(ref Ar, s); ref int ib = ref Unsafe.Add(ref Br, s);
-            var dx = Load4(ref xr, 0, ref ib) - Load4(ref xr, 0, ref ia);
-            var dy = Load4(ref xr, n, ref ib) - Load4(ref xr, n, ref ia);
-            var dz = Load4(ref xr, 2 * n, ref ib) - Load4(ref xr, 2 * n, ref ia);
-            var wx = Load4(ref vr, 0, ref ib) - Load4(ref vr, 0, ref ia);
-            var wy = Load4(ref vr, n, ref ib) - Load4(ref vr, n, ref ia);
-            var wz = Load4(ref vr, 2 * n, ref ib) - Load4(ref vr, 2 * n, ref ia);
-            var l = Vector256.Sqrt(dx * dx + dy * dy + dz * dz);
-            var L = Vector256.LoadUnsafe(ref Lr, (nuint)s);
-            var ks = Vector256.LoadUnsafe(ref kr, (nuint)s);
-            var inv = one / l;
-            var nx = inv * dx; var ny = inv * dy; var nz = inv * dz;
-            var dot = wx * nx + wy * ny + wz * nz;
-            var F = ks * (l / L - one) + vb * ks * dot / L;
-            (F * nx).StoreUnsafe(ref fr, (nuint)s);
-            (F * ny).StoreUnsafe(ref fr, (nuint)(S + s));
-            (F * nz).StoreUnsafe(ref fr, (nuint)(2 * S + s));
+            var q = Springs4.At(ref xr, ref vr, ref kr, ref Lr, n, s, ref ia, ref ib, vb);
+            (q.F * q.Nx).StoreUnsafe(ref fr, (nuint)s);
+            (q.F * q.Ny).StoreUnsafe(ref fr, (nuint)(S + s));
+            (q.F * q.Nz).StoreUnsafe(ref fr, (nuint)(2 * S + s));
         }
         return s;
     }
@@ -126,41 +146,30 @@ public static class SpringKernel
         ref double dr = ref MemoryMarshal.GetReference(dBar), wr = ref MemoryMarshal.GetReference(wBar);
         ref double kbr = ref MemoryMarshal.GetReference(kBar), Lbr = ref MemoryMarshal.GetReference(restBar);
         ref int Ar = ref MemoryMarshal.GetArrayDataReference(mesh.A), Br = ref MemoryMarshal.GetArrayDataReference(mesh.B);
-        var one = Vector256.Create(1.0); var vb = Vector256.Create(beta);
+        var vb = Vector256.Create(beta);
         int s = s0;
         for (; s + 4 <= s1; s += 4)
         {
             ref int ia = ref Unsafe.Add(ref Ar, s); ref int ib = ref Unsafe.Add(ref Br, s);
-            var dx = Load4(ref xr, 0, ref ib) - Load4(ref xr, 0, ref ia);
-            var dy = Load4(ref xr, n, ref ib) - Load4(ref xr, n, ref ia);
-            var dz = Load4(ref xr, 2 * n, ref ib) - Load4(ref xr, 2 * n, ref ia);
-            var wx = Load4(ref vr, 0, ref ib) - Load4(ref vr, 0, ref ia);
-            var wy = Load4(ref vr, n, ref ib) - Load4(ref vr, n, ref ia);
-            var wz = Load4(ref vr, 2 * n, ref ib) - Load4(ref vr, 2 * n, ref ia);
-            var l = Vector256.Sqrt(dx * dx + dy * dy + dz * dz);
-            var L = Vector256.LoadUnsafe(ref Lr, (nuint)s);
-            var ks = Vector256.LoadUnsafe(ref kr, (nuint)s);
-            var inv = one / l;
-            var nx = inv * dx; var ny = inv * dy; var nz = inv * dz;
-            var rel = wx * nx + wy * ny + wz * nz;
-            var F = ks * (l / L - one) + vb * ks * rel / L;
+            var q = Springs4.At(ref xr, ref vr, ref kr, ref Lr, n, s, ref ia, ref ib, vb);
+            var (nx, ny, nz, l, L, ks, rel, F) = (q.Nx, q.Ny, q.Nz, q.Length, q.Rest, q.K, q.Rate, q.F);
             var fx = Load4(ref gr, 0, ref ia) - Load4(ref gr, 0, ref ib);
             var fy = Load4(ref gr, n, ref ia) - Load4(ref gr, n, ref ib);
             var fz = Load4(ref gr, 2 * n, ref ia) - Load4(ref gr, 2 * n, ref ib);
             var FBar = fx * nx + fy * ny + fz * nz;
             var nbx = F * fx; var nby = F * fy; var nbz = F * fz;
-            (((l / L - one) + vb * rel / L) * FBar).StoreUnsafe(ref kbr, (nuint)s);
+            (((l / L - Vector256<double>.One) + vb * rel / L) * FBar).StoreUnsafe(ref kbr, (nuint)s);
             var lBar = ks / L * FBar;
             (Vector256.Negate(ks * l + vb * ks * rel) / (L * L) * FBar).StoreUnsafe(ref Lbr, (nuint)s);
             var relBar = vb * ks / L * FBar;
             (relBar * nx).StoreUnsafe(ref wr, (nuint)s);
             (relBar * ny).StoreUnsafe(ref wr, (nuint)(S + s));
             (relBar * nz).StoreUnsafe(ref wr, (nuint)(2 * S + s));
-            nbx = nbx + relBar * wx; nby = nby + relBar * wy; nbz = nbz + relBar * wz;
+            nbx = nbx + relBar * q.Wx; nby = nby + relBar * q.Wy; nbz = nbz + relBar * q.Wz;
             var dn = nbx * nx + nby * ny + nbz * nz;
-            (inv * (nbx - dn * nx) + lBar * nx).StoreUnsafe(ref dr, (nuint)s);
-            (inv * (nby - dn * ny) + lBar * ny).StoreUnsafe(ref dr, (nuint)(S + s));
-            (inv * (nbz - dn * nz) + lBar * nz).StoreUnsafe(ref dr, (nuint)(2 * S + s));
+            (q.Inv * (nbx - dn * nx) + lBar * nx).StoreUnsafe(ref dr, (nuint)s);
+            (q.Inv * (nby - dn * ny) + lBar * ny).StoreUnsafe(ref dr, (nuint)(S + s));
+            (q.Inv * (nbz - dn * nz) + lBar * nz).StoreUnsafe(ref dr, (nuint)(2 * S + s));
         }
         return s;
     }
