@@ -78,6 +78,7 @@ public static class CommandSpecs
         new("bench", "median time of loss-only and loss-and-gradient episodes", "<task>[,<task>...]",
             [new("seconds", "S", "measuring time per task and mode, in (0, 600] (default 2)"),
              new("threads", "N", "threads inside each episode for kernel-route engines, 1 to 256 (default 1); results are identical for any N"),
+             new("cpu", null, "also report the median CPU time of the episode's thread (Linux; on a loaded machine the figure to compare with one-core targets)"),
              new("json", null, "print JSON")], BenchCommand.Run),
         new("agents", "list agents with their options and defaults", "",
             [new("json", null, "print JSON"), AgentsFrom], AgentsCommand.Run),

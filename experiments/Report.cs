@@ -99,6 +99,7 @@ public sealed class ReportBuilder(ResultStore store, TaskRegistry tasks)
                 sb.AppendLine($"| {r.Agent} | {r.Runs} | {r.Budget} | {F(r.Mean)} | [{F(r.CiLow)}, {F(r.CiHigh)}] | {F(r.Median)} | " +
                               $"{(r.SuccessRate is double sr ? sr.ToString("P0", Ci) : "—")} | {EpisodesCell(r)} | {r.MeanWallSeconds.ToString("0.###", Ci)} |");
             sb.AppendLine();
+            if (ti is not null) AppendMetrics(sb, ti, task, study.Agents, runs);
             var nonFinite = rows.Where(r => r.NonFinite > 0).ToList();
             if (nonFinite.Count > 0)
                 sb.AppendLine($"Diverged (non-finite) episodes, counted as +∞: {string.Join(", ", nonFinite.Select(r => $"{r.Agent} {r.NonFinite}"))}.\n");
@@ -142,6 +143,37 @@ public sealed class ReportBuilder(ResultStore store, TaskRegistry tasks)
         var path = Path.Combine(directory, "report.md");
         AtomicFile.Write(path, sb.ToString());
         return path;
+    }
+
+    /// <summary>
+    /// Task-specific figures (<see cref="TaskInstance.Metrics"/>, e.g. cloth-id's distance to the hidden parameters) of
+    /// each run's best parameters: per agent the mean over its seeds and the range. Nothing when the task has none.
+    /// </summary>
+    static void AppendMetrics(StringBuilder sb, TaskInstance ti, string task, IReadOnlyList<string> agents, IReadOnlyList<StoredRun> runs)
+    {
+        var perAgent = new List<(string Agent, List<IReadOnlyList<KeyValuePair<string, double>>> Values)>();
+        foreach (var agent in agents)
+        {
+            var values = runs.Where(r => r.Task == task && r.Agent == agent && r.BestParameters.Length == ti.Dimension)
+                             .Select(r => ti.Metrics(r.BestParameters)).OfType<IReadOnlyList<KeyValuePair<string, double>>>().ToList();
+            if (values.Count > 0) perAgent.Add((agent, values));
+        }
+        if (perAgent.Count == 0) return;
+        var names = perAgent[0].Values[0].Select(m => m.Key).ToList();
+        sb.AppendLine("Task metrics of the best parameters (per run; mean over the runs [min, max]):");
+        sb.AppendLine();
+        sb.AppendLine($"| agent | runs | {string.Join(" | ", names.Select(Md))} |");
+        sb.AppendLine($"|---|---:|{string.Concat(names.Select(_ => "---:|"))}");
+        foreach (var (agent, values) in perAgent)
+        {
+            var cells = names.Select((_, k) =>
+            {
+                var v = values.Select(m => m[k].Value).ToList();
+                return $"{F(v.Average())} [{F(v.Min())}, {F(v.Max())}]";
+            });
+            sb.AppendLine($"| {agent} | {values.Count} | {string.Join(" | ", cells)} |");
+        }
+        sb.AppendLine();
     }
 
     /// <summary>The table cell for episodes to success: "median (k/n)" over the k seeds that reach it, "—" when none.</summary>

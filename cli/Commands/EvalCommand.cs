@@ -18,6 +18,7 @@ public static class EvalCommand
         double loss;
         if (grad) { g = new double[x.Length]; loss = f.LossAndGradient(x, g); }
         else loss = f.Loss(x);
+        var metrics = task.Metrics(x);
         if (json)
         {
             Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object?>
@@ -27,6 +28,7 @@ public static class EvalCommand
                 ["gradient"] = g?.Select(v => double.IsFinite(v) ? v : (double?)null).ToArray(),
                 ["diverged"] = !double.IsFinite(loss),
                 ["gradient_finite"] = g is null ? null : g.All(double.IsFinite),
+                ["metrics"] = metrics?.ToDictionary(m => m.Key, m => double.IsFinite(m.Value) ? m.Value : (double?)null),
             }));
             return 0;
         }
@@ -39,6 +41,8 @@ public static class EvalCommand
             if (double.IsFinite(loss) && !g.All(double.IsFinite))
                 Console.WriteLine("note      the loss is finite but the gradient overflowed (non-finite entries); optimisers treat such a gradient as unusable");
         }
+        if (metrics is not null)
+            foreach (var m in metrics) Console.WriteLine($"metric    {m.Key} {F(m.Value)}");
         return 0;
     }
 

@@ -87,6 +87,13 @@ public abstract class Dynamics
     /// <summary>Bounds of the declared physical parameters (for the <c>view=physical</c> parameter view).</summary>
     public virtual Box? ParameterBounds => null;
 
+    /// <summary>
+    /// Task-specific figures of a vector of the declared physical parameters (e.g. the distance to the hidden
+    /// ground truth of an identification task), printed by <c>eval</c> and tabulated by study reports for the
+    /// <c>view=physical</c> parameter view. Null (default): none.
+    /// </summary>
+    public virtual IReadOnlyList<KeyValuePair<string, double>>? ParameterMetrics(ReadOnlySpan<double> parameters) => null;
+
     /// <summary>Bounds of one action (may be infinite: the paper's flip and grasp are unconstrained).</summary>
     public abstract Box ActionBounds { get; }
     /// <summary>A finite box to sample actions from (random search, RL action scaling).</summary>

@@ -33,6 +33,9 @@ public sealed class TaskInstance
     public double? GradientStepSize { get; init; }
     /// <summary>The parameter view that <see cref="CreateObjective"/> returns.</summary>
     public ParameterView View { get; private init; } = ParameterView.Controls;
+    /// <summary>The task's figures of a parameter vector of this view (<see cref="Dynamics.ParameterMetrics"/> on the physical view); null: none.</summary>
+    public IReadOnlyList<KeyValuePair<string, double>>? Metrics(ReadOnlySpan<double> x) =>
+        View == ParameterView.Physical && x.Length == Dimension ? Dynamics.ParameterMetrics(x) : null;
     public int Dimension => View == ParameterView.Physical ? Dynamics.ParameterNames.Count : Dynamics.Horizon * Dynamics.ActionSize;
 
     /// <summary>

@@ -27,15 +27,19 @@ public sealed class ClothIdDynamics : ClothDynamics
     readonly double[]? _observed;   // Segments × 4 × 3 (null only while generating it)
     readonly int[] _corners;
 
-    public ClothIdDynamics(ClothMaterial material, int resolution, int patches, ClothContact contact, double smoothing = 0.05, double[]? observed = null)
-        : base(Scene(resolution, patches, contact, smoothing))
+    public const int TinyResolution = 5, TinyPatches = 4;
+
+    /// <param name="tiny">The CI preset: dt 1 ms and 100 substeps per segment instead of 0.5 ms × 200 (same 0.1 s segments).</param>
+    public ClothIdDynamics(ClothMaterial material, int resolution, int patches, ClothContact contact, double smoothing = 0.05, double[]? observed = null,
+        bool tiny = false)
+        : base(Scene(resolution, patches, contact, smoothing, tiny))
     {
         _material = material;
         _corners = Mesh.Corners;
         int p = Mesh.Patches;
         _names = ["width", "length", "mass", "friction", .. Enumerable.Range(0, p).Select(k => $"stiffness[{k / patches},{k % patches}]")];
         _parameterBounds = new Box([0.15, 0.15, 0.03, 0.1, .. Enumerable.Repeat(0.05, p)], [0.25, 0.25, 0.1, 1.0, .. Enumerable.Repeat(2.0, p)]);
-        var obs = observed ?? (IsDefaultConfiguration(resolution, patches, contact, smoothing) ? ClothIdData.Load(material) : ClothIdData.Generate(this));
+        var obs = observed ?? (!tiny && IsDefaultConfiguration(resolution, patches, contact, smoothing) ? ClothIdData.Load(material) : ClothIdData.Generate(this));
         if (obs is null || obs.Length != Segments * 12) throw new ArgumentException($"cloth-id observation has {obs?.Length ?? 0} values, expected {Segments * 12}.");
         _observed = obs;
     }
@@ -43,7 +47,7 @@ public sealed class ClothIdDynamics : ClothDynamics
     internal static bool IsDefaultConfiguration(int resolution, int patches, ClothContact contact, double smoothing) =>
         resolution == 9 && patches == 8 && contact == ClothContact.Projection && smoothing == 0.05;
 
-    static ClothSetup Scene(int res, int patches, ClothContact contact, double smoothing)
+    static ClothSetup Scene(int res, int patches, ClothContact contact, double smoothing, bool tiny)
     {
         var mesh = new ClothMesh(res, res, patches, patches);
         int n = mesh.Vertices;
@@ -51,7 +55,7 @@ public sealed class ClothIdDynamics : ClothDynamics
         for (int i = 0; i < n; i++) { x[i] = 0.2 * mesh.U(i); x[n + i] = 0.2 * mesh.V(i); x[2 * n + i] = 0; }
         return new ClothSetup
         {
-            Mesh = mesh, InitialPositions = x, AxisU = 0, AxisV = 1, Dt = 5e-4, Substeps = 200, Segments = Segments,
+            Mesh = mesh, InitialPositions = x, AxisU = 0, AxisV = 1, Dt = tiny ? 1e-3 : 5e-4, Substeps = tiny ? 100 : 200, Segments = Segments,
             Contact = contact, ContactSmoothing = smoothing, Driven = [0], Drag = 0.5, ReferenceMass = 0.06,
         };
     }
@@ -65,7 +69,8 @@ public sealed class ClothIdDynamics : ClothDynamics
     public override double[] DefaultParameters() => [0.2, 0.2, 0.06, 0.5, .. Enumerable.Repeat(0.5, Mesh.Patches)];
     public ReadOnlySpan<double> Observed => _observed;
     /// <summary>A copy of this task with another observation (e.g. to regenerate the shipped data).</summary>
-    public ClothIdDynamics WithObservation(double[] observed) => new(_material, Mesh.Nu, Mesh.PatchesU, Setup.Contact, Setup.ContactSmoothing, observed);
+    public ClothIdDynamics WithObservation(double[] observed) =>
+        new(_material, Mesh.Nu, Mesh.PatchesU, Setup.Contact, Setup.ContactSmoothing, observed, tiny: Setup.Substeps != 200);
 
     /// <summary>The fixed lift: up at 0.6 m/s for 0.4 s, then forward and sideways, then held.</summary>
     public override void InitialGuess(int t, Span<double> action)
@@ -111,19 +116,41 @@ public sealed class ClothIdDynamics : ClothDynamics
     /// <summary>Expected loss at the ground truth from the noise alone: E|n| = 2σ√(2/π) for 3-D Gaussian noise.</summary>
     public static double NoiseFloor => 2 * NoiseSigma * Math.Sqrt(2 / Math.PI);
 
-    /// <summary>Relative error of each parameter group against the ground truth (for reports): size, mass, friction, stiffness.</summary>
-    public (double Width, double Length, double Mass, double Friction, double StiffnessMedian) ParameterErrors(ReadOnlySpan<double> p)
+    /// <summary>
+    /// Closeness of physical parameters p to the hidden ground truth, as relative errors |p − p*|/p*: width, length,
+    /// mass, friction, the median over the patches of the stiffness error, and the median over the patches of the error of
+    /// the stiffness-to-mass ratio k/M — the combination the corner tracks determine (scaling the mass and every
+    /// stiffness by the same factor leaves every trajectory unchanged), so it is the figure to judge identification by.
+    /// </summary>
+    public override IReadOnlyList<KeyValuePair<string, double>> ParameterMetrics(ReadOnlySpan<double> p)
     {
+        if (p.Length != _names.Length) throw new ArgumentException($"cloth-id has {_names.Length} physical parameters, got {p.Length}.");
         var gt = GroundTruth();
-        var x = p.ToArray();
-        double R(int i) => Math.Abs(x[i] - gt[i]) / gt[i];
-        var ks = Enumerable.Range(4, gt.Length - 4).Select(R).Order().ToArray();
-        return (R(0), R(1), R(2), R(3), ks[ks.Length / 2]);
+        double R(double v, double truth) => Math.Abs(v - truth) / truth;
+        int patches = gt.Length - 4;
+        var k = new double[patches]; var ratio = new double[patches];
+        for (int i = 0; i < patches; i++)
+        {
+            k[i] = R(p[4 + i], gt[4 + i]);
+            ratio[i] = R(p[4 + i] / p[2], gt[4 + i] / gt[2]);
+        }
+        return
+        [
+            new("width_err", R(p[0], gt[0])), new("length_err", R(p[1], gt[1])), new("mass_err", R(p[2], gt[2])),
+            new("friction_err", R(p[3], gt[3])), new("stiffness_err", Median(k)), new("k/M_err", Median(ratio)),
+        ];
+    }
+
+    static double Median(double[] v)
+    {
+        var s = v.Order().ToArray();
+        int m = s.Length / 2;
+        return s.Length % 2 == 1 ? s[m] : 0.5 * (s[m - 1] + s[m]);
     }
 
     public string Describe() =>
         $"Cloth identification (BO-Leap §3.8 real-to-sim as a simulation study, material '{_material.ToString().ToLowerInvariant()}'): a {Mesh.Nu}×{Mesh.Nv}-vertex sheet " +
-        $"flat on the table is lifted by one corner along a fixed trajectory (10 segments of 0.1 s, dt 0.5 ms). Physical parameters (view=physical, 68-D at 8×8 patches): " +
+        $"flat on the table is lifted by one corner along a fixed trajectory (10 segments of 0.1 s, dt {(Setup.Dt * 1000).ToString(CultureInfo.InvariantCulture)} ms). Physical parameters (view=physical, {_names.Length}-D here, 68-D at 8×8 patches): " +
         $"width, length ∈ [0.15, 0.25] m, mass ∈ [0.03, 0.1] kg, friction ∈ [0.1, 1], stiffness of {Mesh.PatchesU}×{Mesh.PatchesV} patches ∈ [0.05, 2] N per unit strain. " +
         $"Observation: the 4 corners at the end of each segment from a hidden ground truth plus Gaussian noise σ = {NoiseSigma * 1000} mm (data under envs/Cloth/Data). " +
         $"Loss = mean corner distance over time; noise floor {NoiseFloor.ToString("G3", CultureInfo.InvariantCulture)} m. Controls view: x = the corner velocities (30-D).";

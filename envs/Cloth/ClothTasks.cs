@@ -53,6 +53,8 @@ public static class ClothTasks
         "BO-Leap real-to-sim as a study: identify width, length, mass, friction and 8×8 patch stiffness (68-D, view=physical) from noisy corner tracks of a lifted sheet.",
         [
             new TaskOption("material", "paper", "the hidden ground truth: paper (stiff sheet) or cloth (flexible)", ["paper", "cloth"]),
+            new TaskOption("preset", "default", "default: the study's scene (dt 0.5 ms, 10 × 200 substeps, shipped observation); " +
+                "tiny: 5×5 vertices, 4×4 patches, dt 1 ms, 10 × 100 substeps, its observation simulated on creation (CI contract tests)", ["default", "tiny"]),
             new TaskOption("patches", "8", "patches per side (the parameters are 4 + patches²)"),
             new TaskOption("resolution", "9", "vertices per side (patches + 1 … 17)"),
             ContactOption,
@@ -127,9 +129,13 @@ public static class ClothTasks
     {
         int patches = o.GetInt("patches", 1, 16);
         int res = o.GetInt("resolution", 3, 17);
+        bool tiny = o.GetString("preset") == "tiny";
+        if (tiny && (patches != 8 || res != 9))
+            throw new ArgumentException($"task option preset=tiny of 'cloth-id' fixes resolution 5 and patches 4; drop resolution={res}, patches={patches}.");
+        if (tiny) (res, patches) = (ClothIdDynamics.TinyResolution, ClothIdDynamics.TinyPatches);
         if (patches > res - 1) throw new ArgumentException($"task option patches={patches} of 'cloth-id' must be at most resolution − 1 = {res - 1}.");
         var material = o.GetString("material") == "cloth" ? ClothMaterial.Cloth : ClothMaterial.Paper;
-        var d = new ClothIdDynamics(material, res, patches, Contact(o), Smoothing(o));
+        var d = new ClothIdDynamics(material, res, patches, Contact(o), Smoothing(o), tiny: tiny);
         return new TaskInstance(TaskRegistry.CanonicalName("cloth-id", o, ClothId.Options), d.Describe(), d,
             successThreshold: 2 * ClothIdDynamics.NoiseFloor);
     }

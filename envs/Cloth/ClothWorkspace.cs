@@ -32,6 +32,12 @@ public sealed class ClothWorkspace : SegmentWorkspace
     double _invM, _invMBar, _mu, _muBar, _decay;
     readonly double _margin, _specDt, _eps;
     readonly bool _project;
+    // Recorded segments (record = true): per segment t, the inputs it ran on (to validate a later backward) and per
+    // substep its input frame (6N) and the intermediates F, v_int, v_floor (3N each), so the backward neither re-runs
+    // the segment nor recomputes forces and contact. Allocated on first use, reused across episodes.
+    const int RecordStride = 15;
+    readonly double[]?[] _rec, _recInputs;
+    readonly bool[] _recValid;
 
     public ClothWorkspace(ClothDynamics dynamics, WorkspaceOptions? options) : base(dynamics, options)
     {
@@ -55,7 +61,30 @@ public sealed class ClothWorkspace : SegmentWorkspace
         _gatherFwd = (a, b) => SpringKernel.Gather(_m, _fs, _F, a, b);
         _springBwd = (a, b) => SpringKernel.SpringBackward(_m, X, V, _k, _rest, _s.Beta, _FBar, _dBar, _wBar, _kBar, _restBar, a, b);
         _gatherBwd = (a, b) => SpringKernel.GatherBackward(_m, _dBar, _wBar, _xvBar.AsSpan(0, 3 * _n), _xvBar.AsSpan(3 * _n), a, b);
+        _rec = new double[]?[_s.Segments]; _recInputs = new double[]?[_s.Segments]; _recValid = new bool[_s.Segments];
     }
+
+    /// <summary>Doubles held by the recorded segments (memory accounting).</summary>
+    public long RecordedDoubles => _rec.Sum(r => (long)(r?.Length ?? 0)) + _recInputs.Sum(r => (long)(r?.Length ?? 0));
+
+    public override void BeginEpisode() => Array.Clear(_recValid);
+
+    static void Pack(Span<double> dst, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c)
+    {
+        a.CopyTo(dst); b.CopyTo(dst[a.Length..]); c.CopyTo(dst[(a.Length + b.Length)..]);
+    }
+
+    /// <summary>True when segment t was recorded with exactly (bit for bit) these inputs.</summary>
+    bool IsRecorded(int t, ReadOnlySpan<double> state, ReadOnlySpan<double> action, ReadOnlySpan<double> parameters)
+    {
+        var r = _recInputs[t];
+        if (!_recValid[t] || r is null || r.Length != state.Length + action.Length + parameters.Length) return false;
+        return Bits(r.AsSpan(0, state.Length)).SequenceEqual(Bits(state)) &&
+               Bits(r.AsSpan(state.Length, action.Length)).SequenceEqual(Bits(action)) &&
+               Bits(r.AsSpan(state.Length + action.Length)).SequenceEqual(Bits(parameters));
+    }
+
+    static ReadOnlySpan<long> Bits(ReadOnlySpan<double> v) => System.Runtime.InteropServices.MemoryMarshal.Cast<double, long>(v);
 
     Span<double> X => _xv.AsSpan(0, 3 * _n);
     Span<double> V => _xv.AsSpan(3 * _n, 3 * _n);
@@ -231,10 +260,10 @@ public sealed class ClothWorkspace : SegmentWorkspace
     }
 
     /// <summary>From the adjoint of the substep's output frame (in _xvBar) to that of its input frame (the working frame).</summary>
-    void SubstepBackward(int j, double tau)
+    void SubstepBackward(int j, double tau, bool recompute)
     {
         if (_s.Pan is not null) PoseAt(j);
-        Intermediates();
+        if (recompute) Intermediates();
         int n = _n; var x = X; var v = V; var pan = _s.Pan; double dt = _s.Dt;
         var xBar = _xvBar.AsSpan(0, 3 * n); var vBar = _xvBar.AsSpan(3 * n);
         for (int q = 0; q < 3 * n; q++) _vPBar[q] = vBar[q] + dt * xBar[q];
@@ -355,13 +384,30 @@ public sealed class ClothWorkspace : SegmentWorkspace
         ReadOnlySpan<double> parameters, Span<double> next, bool record, StepTrace? trace)
     {
         BeginSegment(t, state, action, parameters);
-        int every = _d.TraceEvery;
+        int every = _d.TraceEvery, n3 = 3 * _n, stride = RecordStride * _n;
+        double[]? rec = null;
+        if (record)
+        {
+            _recValid[t] = false;
+            rec = _rec[t] ??= new double[_K * stride];
+            var inputs = _recInputs[t];
+            if (inputs is null || inputs.Length != state.Length + action.Length + parameters.Length)
+                inputs = _recInputs[t] = new double[state.Length + action.Length + parameters.Length];
+            Pack(inputs, state, action, parameters);
+        }
         for (int j = 0; j < _K; j++)
         {
             double tau = (t * _K + j) * _s.Dt;
+            if (rec is not null) _xv.CopyTo(rec, j * stride);
             SubstepForward(j, tau);
+            if (rec is not null)
+            {
+                int o = j * stride + 6 * _n;
+                Array.Copy(_F, 0, rec, o, n3); Array.Copy(_vInt, 0, rec, o + n3, n3); Array.Copy(_vFloor, 0, rec, o + 2 * n3, n3);
+            }
             if (trace is not null && (j + 1) % every == 0) { WriteState(next); trace.Record(next, action); }
         }
+        if (record) _recValid[t] = true;
         WriteState(next);
         return _d.RunningCost(t, next);
     }
@@ -376,12 +422,16 @@ public sealed class ClothWorkspace : SegmentWorkspace
         ReadOnlySpan<double> parameters, ReadOnlySpan<double> next, ReadOnlySpan<double> nextAdjoint, double costAdjoint,
         Span<double> stateAdjoint, Span<double> actionAdjoint, Span<double> parameterAdjoint)
     {
+        bool recorded = IsRecorded(t, state, action, parameters);
         BeginSegment(t, state, action, parameters);
-        _frames.Clear();
-        for (int j = 0; j < _K; j++)
+        if (!recorded)
         {
-            _frames.Append(_xv);
-            SubstepForward(j, (t * _K + j) * _s.Dt);
+            _frames.Clear();
+            for (int j = 0; j < _K; j++)
+            {
+                _frames.Append(_xv);
+                SubstepForward(j, (t * _K + j) * _s.Dt);
+            }
         }
         _inBar.Clear();
         Array.Clear(_kAcc); Array.Clear(_restAcc); Array.Clear(_p0Bar); Array.Clear(_p1Bar);
@@ -389,10 +439,18 @@ public sealed class ClothWorkspace : SegmentWorkspace
         nextAdjoint[..(6 * _n)].CopyTo(_xvBar);
         if (_s.Pan is not null) for (int c = 0; c < 3; c++) _p1Bar[c] = nextAdjoint[6 * _n + c];
         _d.RunningCostBackward(t, next, costAdjoint, _xvBar);
+        var rec = _rec[t];
+        int n3 = 3 * _n, stride = RecordStride * _n;
         for (int j = _K - 1; j >= 0; j--)
         {
-            _frames.Checkpoint(j).CopyTo(_xv);
-            SubstepBackward(j, (t * _K + j) * _s.Dt);
+            if (recorded)
+            {
+                int o = j * stride;
+                Array.Copy(rec!, o, _xv, 0, 6 * _n); o += 6 * _n;
+                Array.Copy(rec!, o, _F, 0, n3); Array.Copy(rec!, o + n3, _vInt, 0, n3); Array.Copy(rec!, o + 2 * n3, _vFloor, 0, n3);
+            }
+            else _frames.Checkpoint(j).CopyTo(_xv);
+            SubstepBackward(j, (t * _K + j) * _s.Dt, recompute: !recorded);
         }
         if (t == 0) SetupBackward();
         DeriveBackward();

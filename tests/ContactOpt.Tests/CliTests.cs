@@ -23,6 +23,24 @@ public class CliTests
     }
 
     [Test]
+    public void EvalPrintsTheTaskMetricsOfAPhysicalParameterVector()
+    {
+        // cloth-id's metrics: relative distances of the parameters to the hidden ground truth (paper: width 0.21 m, mass 0.045 kg).
+        var (code, output, _) = Run("eval", "cloth-id:preset=tiny,view=physical", "--json");
+        Assert.That(code, Is.EqualTo(0));
+        using var doc = JsonDocument.Parse(output);
+        var m = doc.RootElement.GetProperty("metrics");
+        Assert.That(m.EnumerateObject().Select(p => p.Name), Is.EqualTo(new[] { "width_err", "length_err", "mass_err", "friction_err", "stiffness_err", "k/M_err" }));
+        Assert.That(m.GetProperty("width_err").GetDouble(), Is.EqualTo(0.01 / 0.21).Within(1e-12), "the initial guess has width 0.2 m");
+        Assert.That(m.GetProperty("mass_err").GetDouble(), Is.EqualTo(0.015 / 0.045).Within(1e-12), "the initial guess has mass 0.06 kg");
+        var (code2, text, _) = Run("eval", "cloth-id:preset=tiny,view=physical");
+        Assert.That(code2, Is.EqualTo(0));
+        Assert.That(text, Does.Contain("metric    k/M_err "));
+        using var flip = JsonDocument.Parse(Run("eval", "flip", "--json").Out);
+        Assert.That(flip.RootElement.GetProperty("metrics").ValueKind, Is.EqualTo(JsonValueKind.Null), "a task without metrics prints none");
+    }
+
+    [Test]
     public void TasksListsFlipAndGraspWithTheirOptions()
     {
         var (code, output, _) = Run("tasks", "--verbose");
