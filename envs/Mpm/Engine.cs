@@ -20,9 +20,10 @@ public sealed partial class Engine
     readonly double[] _fx, _w, _dw;
     // Constitutive outputs of the current substep.
     readonly double[] _affine, _affineBar, _vBarTotal;
-    // Trial SVD per particle (U 9, σ 3, V 9), kept by the recomputation of a substep for its adjoint.
-    readonly double[] _svd;
-    bool _keepSvd;
+    // The substep record of the adjoint (RecordSize doubles per particle: A 9, U 9, σ 3, V 9); _rec is the one being
+    // written (forward) or read (backward), _ownRecord the buffer of a backward that recomputes it.
+    readonly double[] _ownRecord;
+    double[]? _rec;
     // Slab sort.
     readonly int[] _sorted, _slabStart, _slabCount;
     readonly int _slabs;
@@ -45,10 +46,11 @@ public sealed partial class Engine
         _slabs = (_n + 2) / 3;
         _slabStart = new int[_slabs + 1]; _slabCount = new int[_slabs];
         _posePartials = new double[2 * _n * 3 * Math.Max(1, scene.Primitives.Length)];
-        _affineBar = new double[9 * _np]; _vBarTotal = new double[3 * _np]; _svd = new double[21 * _np];
+        _affineBar = new double[9 * _np]; _vBarTotal = new double[3 * _np]; _ownRecord = new double[RecordSize * _np];
         _g2pBody = G2PBlock; _stressBody = StressBlock; _gridBody = GridBlock; _prepareBody = PrepareBlock;
         _p2gSlab = P2GSlab; _g2pBarParticles = G2PBackwardParticles; _g2pBarSlab = G2PBackwardSlab;
-        _gridBarBody = GridBackwardBlock; _p2gBarBody = P2GBackwardBlock; _stressBarBody = StressBackwardBlock;
+        _gridBarBody = GridBackwardBlock; _p2gBarBody = P2GBackwardBlock; _stressBarBody = StressBackwardBlock; _affineBody = AffineBlock;
+        _scratchOut = new double[scene.FrameSize];
         _splatSlab = SplatSlab; _splatBarBody = SplatBackwardBlock;
     }
 
@@ -128,17 +130,26 @@ public sealed partial class Engine
 
     // ---- one substep ----
 
+    /// <summary>Doubles per particle of a substep record (<see cref="Substep"/>'s <c>record</c>): A (9), U (9), σ (3), V (9).</summary>
+    public const int RecordSize = 30;
+    /// <summary>Doubles of one substep record of this scene.</summary>
+    public int RecordLength => RecordSize * _np;
+
     /// <summary>
     /// One substep from frame <paramref name="input"/> to <paramref name="output"/> (both <see cref="Scene.FrameSize"/>),
-    /// with per-substep primitive displacements <paramref name="velocity"/> (3 per primitive).
+    /// with per-substep primitive displacements <paramref name="velocity"/> (3 per primitive). With
+    /// <paramref name="record"/> (<see cref="RecordLength"/> doubles) it also keeps what the adjoint reads (the MLS
+    /// affine matrices and trial SVDs), so that <see cref="SubstepBackward(double[], double[], double[], double[], double[], double[], double[])"/>
+    /// need not recompute the constitutive kernel.
     /// </summary>
-    public void Substep(double[] input, double[] output, double[] velocity)
+    public void Substep(double[] input, double[] output, double[] velocity, double[]? record = null)
     {
-        _in = input; _out = output; _vel = velocity;
-        long t0 = Profile is null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
+        _in = input; _out = output; _vel = velocity; _rec = record;
+        long t0 = Profile is null ? 0 : ProfileNow();
         Prepare();
         Tick(0, ref t0);
-        _loop.For(_np, ParticleGrain, _stressBody);     // F' → output, A → _affine
+        _loop.For(_np, ParticleGrain, _stressBody);     // F' → output, A → _affine (and the record)
+        _rec = null;
         Tick(1, ref t0);
         ClearBox(_gm, 1); ClearBox(_gp, 3);
         ColouredSlabs(_p2gSlab);
@@ -152,28 +163,45 @@ public sealed partial class Engine
 
     /// <summary>Optional per-phase timestamps (prepare, constitutive, P2G, grid, G2P; backward phases 5..9) for benchmarks only.</summary>
     internal long[]? Profile;
+    /// <summary>Clock of <see cref="Profile"/> (default: Stopwatch ticks; benchmarks pass a thread CPU clock).</summary>
+    internal Func<long>? ProfileClock;
+
+    long ProfileNow() => ProfileClock?.Invoke() ?? System.Diagnostics.Stopwatch.GetTimestamp();
 
     void Tick(int phase, ref long t0)
     {
         if (Profile is null) return;
-        long t = System.Diagnostics.Stopwatch.GetTimestamp();
+        long t = ProfileNow();
         Profile[phase] += t - t0; t0 = t;
     }
 
     /// <summary>
     /// Adjoint of <see cref="Substep"/> at (<paramref name="input"/>, <paramref name="velocity"/>): from ∂L/∂output
-    /// overwrites ∂L/∂input and ∂L/∂velocity. <paramref name="scratch"/> receives the recomputed output frame.
+    /// overwrites ∂L/∂input and ∂L/∂velocity. <paramref name="output"/> is the substep's output frame. Recomputes the
+    /// substep's record (constitutive kernel) first; the overload with a record skips that.
     /// </summary>
     public void SubstepBackward(double[] input, double[] velocity, double[] output, double[] outputBar, double[] inputBar, double[] velocityBar)
     {
-        // Recompute the substep's grid (PlasticineLab's scheme: grid quantities are never stored) and keep the trial
-        // SVDs; G2P is not rerun: its output is the stored next frame.
-        _in = input; _out = output; _vel = velocity;
-        long t0 = Profile is null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
+        _in = input; _out = _scratchOut; _vel = velocity; _rec = _ownRecord;
         Prepare();
-        _keepSvd = true;
         _loop.For(_np, ParticleGrain, _stressBody);
-        _keepSvd = false;
+        _rec = null;
+        SubstepBackward(input, velocity, output, _ownRecord, outputBar, inputBar, velocityBar);
+    }
+
+    /// <summary>
+    /// As <see cref="SubstepBackward(double[], double[], double[], double[], double[], double[])"/>, with the
+    /// <paramref name="record"/> the forward <see cref="Substep"/> kept: bit-identical results, no constitutive recompute.
+    /// </summary>
+    public void SubstepBackward(double[] input, double[] velocity, double[] output, double[] record, double[] outputBar, double[] inputBar, double[] velocityBar)
+    {
+        // Recompute the substep's grid (PlasticineLab's scheme: grid quantities are never stored); G2P is not rerun:
+        // its output is the stored next frame.
+        if (record.Length < RecordLength) throw new ArgumentException($"record has {record.Length} doubles, expected {RecordLength}.", nameof(record));
+        _in = input; _out = output; _vel = velocity; _rec = record;
+        long t0 = Profile is null ? 0 : ProfileNow();
+        Prepare();
+        _loop.For(_np, ParticleGrain, _affineBody);
         ClearBox(_gm, 1); ClearBox(_gp, 3);
         ColouredSlabs(_p2gSlab);
         _loop.For(_zHi - _zLo + 1, NodeGrain, _gridBody);
@@ -200,29 +228,44 @@ public sealed partial class Engine
         Tick(8, ref t0);
         _loop.For(_np, ParticleGrain, _stressBarBody);
         Tick(9, ref t0);
+        _rec = null;
     }
 
     // ---- constitutive kernel over particles ----
-    readonly Action<int, int> _stressBody, _stressBarBody;
+    readonly Action<int, int> _stressBody, _stressBarBody, _affineBody;
+    readonly double[] _scratchOut;
 
     void StressBlock(int start, int end)
     {
         var k = _s.Coefficients;
         int fo = _s.FOffset, co = _s.COffset;
+        var rec = _rec;
         for (int p = start; p < end; p++)
         {
             var f = M3.Load(_in, fo + 9 * p); var c = M3.Load(_in, co + 9 * p);
             Constitutive.Forward(k, f, c, out var fNew, out var a, out var u, out var sigma, out var v);
-            if (_keepSvd) { u.Store(_svd, 21 * p); sigma.Store(_svd, 21 * p + 9); v.Store(_svd, 21 * p + 12); }
-            else fNew.Store(_out, fo + 9 * p);
+            fNew.Store(_out, fo + 9 * p);
             a.Store(_affine, 9 * p);
+            if (rec is not null)
+            {
+                int o = RecordSize * p;
+                a.Store(rec, o); u.Store(rec, o + 9); sigma.Store(rec, o + 18); v.Store(rec, o + 21);
+            }
         }
+    }
+
+    /// <summary>The affine matrices of the record into the P2G input.</summary>
+    void AffineBlock(int start, int end)
+    {
+        var rec = _rec!;
+        for (int p = start; p < end; p++) Array.Copy(rec, RecordSize * p, _affine, 9 * p, 9);
     }
 
     void StressBackwardBlock(int start, int end)
     {
         var k = _s.Coefficients;
         int fo = _s.FOffset, co = _s.COffset;
+        var rec = _rec!;
         for (int p = start; p < end; p++)
         {
             var f = M3.Load(_in, fo + 9 * p); var c = M3.Load(_in, co + 9 * p);
@@ -230,7 +273,8 @@ public sealed partial class Engine
             var aBar = M3.Load(_affineBar, 9 * p);
             var fBar = M3.Load(_inBar, fo + 9 * p); var cBar = M3.Load(_inBar, co + 9 * p);
             var ftr = (M3.Identity + k.Dt * c) * f;
-            Constitutive.Backward(k, f, c, ftr, M3.Load(_svd, 21 * p), V3.Load(_svd, 21 * p + 9), M3.Load(_svd, 21 * p + 12), fNewBar, aBar, ref fBar, ref cBar);
+            int o = RecordSize * p;
+            Constitutive.Backward(k, f, c, ftr, M3.Load(rec, o + 9), V3.Load(rec, o + 18), M3.Load(rec, o + 21), fNewBar, aBar, ref fBar, ref cBar);
             fBar.Store(_inBar, fo + 9 * p); cBar.Store(_inBar, co + 9 * p);
         }
     }

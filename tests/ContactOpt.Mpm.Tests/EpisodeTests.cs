@@ -6,7 +6,7 @@ namespace ContactOpt.Mpm.Tests;
 /// <summary>Whole tiny episodes: gradients against central differences, conservation, rest, plasticity, threads.</summary>
 public class EpisodeTests
 {
-    static MpmDynamics PressTask(double floorFriction, int segments = 2, int envSteps = 4, int particles = 60)
+    static MpmDynamics PressTask(double floorFriction, int segments = 2, int envSteps = 4, int particles = 60, long storeBudget = 1L << 30)
     {
         var s = Tiny.PressScene(floorFriction: floorFriction, particles: particles);
         var e = new Engine(s, 1);
@@ -21,7 +21,7 @@ public class EpisodeTests
             int x = i % n, y = i / n % n;
             if (x + 1 < n && y >= 1) t[i + 1 - n] += m[i];
         }
-        return new MpmDynamics(s, new Target(n, t), new LossWeights(10, 10, 1), segments, envSteps);
+        return new MpmDynamics(s, new Target(n, t), new LossWeights(10, 10, 1), segments, envSteps) { StoreBudgetBytes = storeBudget };
     }
 
     [TestCase(1.5, TestName = "EpisodeGradientMatchesCentralDifferences(sphere pressing, Coulomb floor)")]
@@ -83,6 +83,53 @@ public class EpisodeTests
         double l1 = f1.LossAndGradient(x, g1), l2 = f2.LossAndGradient(x, g2);
         Assert.That(BitConverter.DoubleToInt64Bits(l2), Is.EqualTo(BitConverter.DoubleToInt64Bits(l1)));
         for (int i = 0; i < 6; i++) Assert.That(BitConverter.DoubleToInt64Bits(g2[i]), Is.EqualTo(BitConverter.DoubleToInt64Bits(g1[i])), $"gradient {i}");
+    }
+
+    [Test]
+    public void KeptAndRebuiltSubstepsGiveBitIdenticalGradients()
+    {
+        // The episode policy (the recorded forward keeps every substep) against the rebuild policy (budget 0: the
+        // backward recomputes each segment from its input state), with one and two threads.
+        var kept = PressTask(1.5, particles: 200);
+        var rebuilt = PressTask(1.5, particles: 200, storeBudget: 0);
+        Assert.That(kept.StoresEpisode, Is.True);
+        Assert.That(rebuilt.StoresEpisode, Is.False);
+        double[] x = [0.1, -0.9, 0.2, 0.3, -0.8, -0.1];
+        using var fk = new EpisodeObjective(kept, workspace: new WorkspaceOptions(2));
+        using var fr = new EpisodeObjective(rebuilt, workspace: new WorkspaceOptions(1));
+        var gk = new double[6]; var gr = new double[6];
+        double lk = fk.LossAndGradient(x, gk), lr = fr.LossAndGradient(x, gr);
+        Assert.That(BitConverter.DoubleToInt64Bits(lk), Is.EqualTo(BitConverter.DoubleToInt64Bits(lr)));
+        for (int i = 0; i < 6; i++) Assert.That(BitConverter.DoubleToInt64Bits(gk[i]), Is.EqualTo(BitConverter.DoubleToInt64Bits(gr[i])), $"gradient {i}");
+        Assert.That(gk.Select(Math.Abs).Max(), Is.GreaterThan(1e-3));
+    }
+
+    [Test]
+    public void KeptSubstepsAreNotUsedForOtherInputs()
+    {
+        // A backward at inputs other than the recorded forward's must rebuild the segment, not read stale substeps.
+        var kept = PressTask(1.5);
+        var rebuilt = PressTask(1.5, storeBudget: 0);
+        using var wk = kept.CreateWorkspace(); using var wr = rebuilt.CreateWorkspace();
+        var s0 = new double[kept.StateSize]; kept.InitialState(s0, new Random(0));
+        var next = new double[kept.StateSize]; var nextBar = new double[kept.StateSize];
+        for (int i = 0; i < kept.Scene.Particles; i++) nextBar[3 * i + 1] = 1;
+        double[] a1 = [0.1, -0.9, 0.2], a2 = [0.3, -0.5, -0.2];
+        wk.Forward(0, s0, a1, [], next, record: true);
+        var sk = new double[kept.StateSize]; var ak = new double[3]; var sr = new double[kept.StateSize]; var ar = new double[3];
+        wr.Forward(0, s0, a2, [], next);
+        wk.Backward(0, s0, a2, [], next, nextBar, 1.0, sk, ak, []);
+        wr.Backward(0, s0, a2, [], next, nextBar, 1.0, sr, ar, []);
+        Assert.That(ak, Is.EqualTo(ar));
+        Assert.That(sk, Is.EqualTo(sr));
+        // And at the recorded inputs it reads them: same result as rebuilding.
+        wk.Forward(0, s0, a1, [], next, record: true);
+        wr.Forward(0, s0, a1, [], next);
+        wk.Backward(0, s0, a1, [], next, nextBar, 1.0, sk, ak, []);
+        wr.Backward(0, s0, a1, [], next, nextBar, 1.0, sr, ar, []);
+        Assert.That(ak, Is.EqualTo(ar));
+        Assert.That(sk, Is.EqualTo(sr));
+        Assert.That(((MpmWorkspace)wk).StoresEpisode && !((MpmWorkspace)wr).StoresEpisode);
     }
 
     static double[] Run(Scene s, double[] frame, int substeps, double[]? velocity = null)
