@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace ContactOpt.Envs.Mpm;
 
 /// <summary>
@@ -11,34 +13,44 @@ public sealed partial class Engine
     void G2PBlock(int start, int end)
     {
         double inv = _s.InvDx, dt = _s.Dt, hi = 1 - 3 * _s.Dx;
-        int n = _n, vo = _s.VOffset, co = _s.COffset;
+        int n = _n, vo = _s.VOffset, co = _s.COffset, nn = n * n;
         for (int p = start; p < end; p++)
         {
             int bx = _base[3 * p], by = _base[3 * p + 1], bz = _base[3 * p + 2];
             double fx = _fx[3 * p], fy = _fx[3 * p + 1], fz = _fx[3 * p + 2];
             int wo = 9 * p;
-            var v = new V3(); var c = new M3();
+            double vx = 0, vy = 0, vz = 0;
+            // Rows of C as (C_r0, C_r1, C_r2, 0) in Vector256 lanes; the offset (ox, oy, oz, 0) is assembled from
+            // one-hot lanes by exact additions of zeros, and each lane adds g·o in the scalar node order: bit-identical.
+            var c0 = Vector256<double>.Zero; var c1 = c0; var c2 = c0;
             for (int i = 0; i < 3; i++)
             {
-                double ox = i - fx, wx = _w[wo + i];
+                var ox = Vector256.Create(i - fx, 0, 0, 0);
+                double wx = _w[wo + i];
                 for (int j = 0; j < 3; j++)
                 {
-                    double oy = j - fy, wxy = wx * _w[wo + 3 + j];
-                    for (int l = 0; l < 3; l++)
+                    var oxy = ox + Vector256.Create(0, j - fy, 0, 0);
+                    double wxy = wx * _w[wo + 3 + j];
+                    int node = ((bz * n + (by + j)) * n + bx + i);
+                    for (int l = 0; l < 3; l++, node += nn)
                     {
-                        double oz = l - fz, wt = wxy * _w[wo + 6 + l];
-                        int node = ((bz + l) * n + (by + j)) * n + bx + i;
+                        var o = oxy + Vector256.Create(0, 0, l - fz, 0);
+                        double wt = wxy * _w[wo + 6 + l];
                         double gx = wt * _gv[3 * node], gy = wt * _gv[3 * node + 1], gz = wt * _gv[3 * node + 2];
-                        v.X += gx; v.Y += gy; v.Z += gz;
-                        c.A00 += gx * ox; c.A01 += gx * oy; c.A02 += gx * oz;
-                        c.A10 += gy * ox; c.A11 += gy * oy; c.A12 += gy * oz;
-                        c.A20 += gz * ox; c.A21 += gz * oy; c.A22 += gz * oz;
+                        vx += gx; vy += gy; vz += gz;
+                        c0 += Vector256.Create(gx) * o; c1 += Vector256.Create(gy) * o; c2 += Vector256.Create(gz) * o;
                     }
                 }
             }
-            v.Store(_out, vo + 3 * p);
-            (4 * inv * c).Store(_out, co + 9 * p);
-            for (int d = 0; d < 3; d++) _out[3 * p + d] = Math.Max(Math.Min(_in[3 * p + d] + dt * v[d], hi), 0.0);
+            _out[vo + 3 * p] = vx; _out[vo + 3 * p + 1] = vy; _out[vo + 3 * p + 2] = vz;
+            double sc = 4 * inv;
+            int oc = co + 9 * p;
+            _out[oc] = sc * c0.GetElement(0); _out[oc + 1] = sc * c0.GetElement(1); _out[oc + 2] = sc * c0.GetElement(2);
+            _out[oc + 3] = sc * c1.GetElement(0); _out[oc + 4] = sc * c1.GetElement(1); _out[oc + 5] = sc * c1.GetElement(2);
+            _out[oc + 6] = sc * c2.GetElement(0); _out[oc + 7] = sc * c2.GetElement(1); _out[oc + 8] = sc * c2.GetElement(2);
+            _out[3 * p] = Math.Max(Math.Min(_in[3 * p] + dt * vx, hi), 0.0);
+            _out[3 * p + 1] = Math.Max(Math.Min(_in[3 * p + 1] + dt * vy, hi), 0.0);
+            _out[3 * p + 2] = Math.Max(Math.Min(_in[3 * p + 2] + dt * vz, hi), 0.0);
         }
     }
 

@@ -12,6 +12,10 @@ public sealed partial class Engine
     {
         double m = _s.PMass, dx = _s.Dx;
         int n = _n, vo = _s.VOffset;
+        // Per particle, the momentum term splits as ((m v + A·x̂ ox) + A·ŷ oy) + A·ẑ oz: the three partial products
+        // per axis offset are computed once (same operations in the same order as per node, so bit-identical), and
+        // the nodes are visited with x innermost (each node gets one contribution per particle: order-free).
+        Span<double> px = stackalloc double[9], py = stackalloc double[9], pz = stackalloc double[9];
         for (int k = start; k < end; k++)
         {
             int slab = SlabOf(k);
@@ -25,17 +29,26 @@ public sealed partial class Engine
                 int wo = 9 * p;
                 for (int i = 0; i < 3; i++)
                 {
-                    double ox = (i - fx) * dx, wx = _w[wo + i];
+                    double ox = (i - fx) * dx, oy = (i - fy) * dx, oz = (i - fz) * dx;
+                    px[3 * i] = mvx + a.A00 * ox; px[3 * i + 1] = mvy + a.A10 * ox; px[3 * i + 2] = mvz + a.A20 * ox;
+                    py[3 * i] = a.A01 * oy; py[3 * i + 1] = a.A11 * oy; py[3 * i + 2] = a.A21 * oy;
+                    pz[3 * i] = a.A02 * oz; pz[3 * i + 1] = a.A12 * oz; pz[3 * i + 2] = a.A22 * oz;
+                }
+                double wx0 = _w[wo], wx1 = _w[wo + 1], wx2 = _w[wo + 2];
+                for (int l = 0; l < 3; l++)
+                {
+                    double wz = _w[wo + 6 + l], zx = pz[3 * l], zy = pz[3 * l + 1], zz = pz[3 * l + 2];
                     for (int j = 0; j < 3; j++)
                     {
-                        double oy = (j - fy) * dx, wxy = wx * _w[wo + 3 + j];
-                        for (int l = 0; l < 3; l++)
+                        double wy = _w[wo + 3 + j], yx = py[3 * j], yy = py[3 * j + 1], yz = py[3 * j + 2];
+                        int row = ((bz + l) * n + (by + j)) * n + bx;
+                        for (int i = 0; i < 3; i++)
                         {
-                            double oz = (l - fz) * dx, wt = wxy * _w[wo + 6 + l];
-                            int node = ((bz + l) * n + (by + j)) * n + bx + i;
-                            _gp[3 * node] += wt * (mvx + a.A00 * ox + a.A01 * oy + a.A02 * oz);
-                            _gp[3 * node + 1] += wt * (mvy + a.A10 * ox + a.A11 * oy + a.A12 * oz);
-                            _gp[3 * node + 2] += wt * (mvz + a.A20 * ox + a.A21 * oy + a.A22 * oz);
+                            double wt = (i == 0 ? wx0 : i == 1 ? wx1 : wx2) * wy * wz;
+                            int node = row + i;
+                            _gp[3 * node] += wt * (px[3 * i] + yx + zx);
+                            _gp[3 * node + 1] += wt * (px[3 * i + 1] + yy + zy);
+                            _gp[3 * node + 2] += wt * (px[3 * i + 2] + yz + zz);
                             _gm[node] += wt * m;
                         }
                     }
