@@ -7,6 +7,8 @@ namespace ContactOpt.Envs.Mpm;
 /// one substep forward and its adjoint. Node-writing kernels (P2G, the adjoint of G2P, mass splats) scatter from
 /// particles sorted into z-slabs of 3 cells, even slabs in parallel and then odd slabs, so every node receives its
 /// contributions in one fixed order whatever the thread count: results are bit-identical for any threads.
+/// The slabs are 2 cells wide along the axis in which the particles' stencils extend furthest (chosen per substep
+/// from the particles alone), so that thin or flat bodies still split into many slabs for the threads.
 /// </summary>
 public sealed partial class Engine
 {
@@ -26,7 +28,8 @@ public sealed partial class Engine
     double[]? _rec;
     // Slab sort.
     readonly int[] _sorted, _slabStart, _slabCount;
-    readonly int _slabs;
+    int _slabs;                       // slabs of the current frame
+    const int SlabWidth = 2;          // same-colour slabs are separated by one slab ≥ 2 cells: their 3-node stencils never meet
     int _zLo, _zHi, _yLo, _yHi, _xLo, _xHi;   // node bounding box touched by the particles (inclusive)
     // Pose adjoints: per node-block partials (3 per primitive), summed in block order.
     readonly double[] _posePartials;
@@ -43,13 +46,14 @@ public sealed partial class Engine
         _base = new int[3 * _np]; _fx = new double[3 * _np]; _w = new double[9 * _np]; _dw = new double[9 * _np];
         _affine = new double[9 * _np];
         _sorted = new int[_np];
-        _slabs = (_n + 2) / 3;
-        _slabStart = new int[_slabs + 1]; _slabCount = new int[_slabs];
+        int maxSlabs = (_n + SlabWidth - 1) / SlabWidth;
+        _slabStart = new int[maxSlabs + 1]; _slabCount = new int[maxSlabs];
         _posePartials = new double[2 * _n * 3 * Math.Max(1, scene.Primitives.Length)];
         _affineBar = new double[9 * _np]; _vBarTotal = new double[3 * _np]; _ownRecord = new double[RecordSize * _np];
         _g2pBody = G2PBlock; _stressBody = StressBlock; _gridBody = GridBlock; _prepareBody = PrepareBlock;
         _p2gSlab = P2GSlab; _g2pBarParticles = G2PBackwardParticles; _g2pBarSlab = G2PBackwardSlab;
-        _gridBarBody = GridBackwardBlock; _p2gBarBody = P2GBackwardBlock; _stressBarBody = StressBackwardBlock; _affineBody = AffineBlock;
+        _gridBarBody = GridBackwardBlock; _p2gBarBody = P2GBackwardBlock; _stressBarBody = StressBackwardBlock;
+        _prepareStressBody = PrepareStressBlock; _prepareAffineBody = PrepareAffineBlock; _p2gStressBarBody = P2GStressBackwardBlock;
         _scratchOut = new double[scene.FrameSize];
         _splatSlab = SplatSlab; _splatBarBody = SplatBackwardBlock;
     }
@@ -67,24 +71,33 @@ public sealed partial class Engine
     void Prepare()
     {
         _loop.For(_np, ParticleGrain, _prepareBody);
-        // Bounding box of the stencils and counting sort by base z into slabs of 3 cells (stable: particle order).
+        SortIntoSlabs();
+    }
+
+    void SortIntoSlabs()
+    {
+        // Bounding box of the stencils, then a counting sort into slabs along its longest axis (stable: particle order).
         int zl = int.MaxValue, zh = int.MinValue, yl = int.MaxValue, yh = int.MinValue, xl = int.MaxValue, xh = int.MinValue;
-        Array.Clear(_slabCount);
         for (int p = 0; p < _np; p++)
         {
             int bx = _base[3 * p], by = _base[3 * p + 1], bz = _base[3 * p + 2];
             if (bx < xl) xl = bx; if (bx > xh) xh = bx;
             if (by < yl) yl = by; if (by > yh) yh = by;
             if (bz < zl) zl = bz; if (bz > zh) zh = bz;
-            _slabCount[bz / 3]++;
         }
         _xLo = xl; _xHi = xh + 2; _yLo = yl; _yHi = yh + 2; _zLo = zl; _zHi = zh + 2;
+        int axis = 2, lo = zl, ext = zh - zl;
+        if (yh - yl > ext) { axis = 1; lo = yl; ext = yh - yl; }
+        if (xh - xl > ext) { axis = 0; lo = xl; ext = xh - xl; }
+        _slabs = ext / SlabWidth + 1;
+        Array.Clear(_slabCount, 0, _slabs);
+        for (int p = 0; p < _np; p++) _slabCount[(_base[3 * p + axis] - lo) / SlabWidth]++;
         _slabStart[0] = 0;
         for (int s = 0; s < _slabs; s++) _slabStart[s + 1] = _slabStart[s] + _slabCount[s];
-        Array.Clear(_slabCount);
+        Array.Clear(_slabCount, 0, _slabs);
         for (int p = 0; p < _np; p++)
         {
-            int s = _base[3 * p + 2] / 3;
+            int s = (_base[3 * p + axis] - lo) / SlabWidth;
             _sorted[_slabStart[s] + _slabCount[s]++] = p;
         }
     }
@@ -146,11 +159,19 @@ public sealed partial class Engine
     {
         _in = input; _out = output; _vel = velocity; _rec = record;
         long t0 = Profile is null ? 0 : ProfileNow();
-        Prepare();
-        Tick(0, ref t0);
-        _loop.For(_np, ParticleGrain, _stressBody);     // F' → output, A → _affine (and the record)
+        if (Profile is null)
+        {
+            _loop.For(_np, ParticleGrain, _prepareStressBody);   // weights; F' → output, A → _affine (and the record)
+            SortIntoSlabs();
+        }
+        else
+        {
+            Prepare();
+            Tick(0, ref t0);
+            _loop.For(_np, ParticleGrain, _stressBody);
+            Tick(1, ref t0);
+        }
         _rec = null;
-        Tick(1, ref t0);
         ClearBox(_gm, 1); ClearBox(_gp, 3);
         ColouredSlabs(_p2gSlab);
         Tick(2, ref t0);
@@ -200,8 +221,8 @@ public sealed partial class Engine
         if (record.Length < RecordLength) throw new ArgumentException($"record has {record.Length} doubles, expected {RecordLength}.", nameof(record));
         _in = input; _out = output; _vel = velocity; _rec = record;
         long t0 = Profile is null ? 0 : ProfileNow();
-        Prepare();
-        _loop.For(_np, ParticleGrain, _affineBody);
+        _loop.For(_np, ParticleGrain, _prepareAffineBody);
+        SortIntoSlabs();
         ClearBox(_gm, 1); ClearBox(_gp, 3);
         ColouredSlabs(_p2gSlab);
         _loop.For(_zHi - _zLo + 1, NodeGrain, _gridBody);
@@ -224,15 +245,19 @@ public sealed partial class Engine
             for (int i = 0; i < pp; i++) { poseBar0[i] += _posePartials[(2 * l) * pp + i]; poseBar1[i] += _posePartials[(2 * l + 1) * pp + i]; }
         KinematicsBackward(input, velocity, poseBar1, inputBar, velocityBar);
         Tick(7, ref t0);
-        _loop.For(_np, ParticleGrain, _p2gBarBody);
-        Tick(8, ref t0);
-        _loop.For(_np, ParticleGrain, _stressBarBody);
-        Tick(9, ref t0);
+        if (Profile is null) _loop.For(_np, ParticleGrain, _p2gStressBarBody);   // per particle: A̅ of P2G, then the constitutive adjoint
+        else
+        {
+            _loop.For(_np, ParticleGrain, _p2gBarBody);
+            Tick(8, ref t0);
+            _loop.For(_np, ParticleGrain, _stressBarBody);
+            Tick(9, ref t0);
+        }
         _rec = null;
     }
 
     // ---- constitutive kernel over particles ----
-    readonly Action<int, int> _stressBody, _stressBarBody, _affineBody;
+    readonly Action<int, int> _stressBody, _stressBarBody;
     readonly double[] _scratchOut;
 
     void StressBlock(int start, int end)
@@ -265,6 +290,12 @@ public sealed partial class Engine
             }
         }
     }
+
+    // Fused per-particle loops (one parallel loop instead of two; the same work per particle in the same order).
+    readonly Action<int, int> _prepareStressBody, _prepareAffineBody, _p2gStressBarBody;
+    void PrepareStressBlock(int start, int end) { PrepareBlock(start, end); StressBlock(start, end); }
+    void PrepareAffineBlock(int start, int end) { PrepareBlock(start, end); AffineBlock(start, end); }
+    void P2GStressBackwardBlock(int start, int end) { P2GBackwardBlock(start, end); StressBackwardBlock(start, end); }
 
     /// <summary>The affine matrices of the record into the P2G input.</summary>
     void AffineBlock(int start, int end)
