@@ -57,44 +57,55 @@ public sealed partial class Engine
         }
     }
 
-    /// <summary>From ∂L/∂(node momentum, mass): ∂L/∂v_p, ∂L/∂A_p (into _affineBar) and ∂L/∂x_p (added).</summary>
+    /// <summary>
+    /// From ∂L/∂(node momentum, mass): ∂L/∂v_p, ∂L/∂A_p (into _affineBar) and ∂L/∂x_p (added). A node's momentum
+    /// term m v + A·o is linear in the node index (built by additions per axis); Σ w P̄ oᵀ is gathered as per-axis
+    /// sums of w P̄ over the three node planes of each axis.
+    /// </summary>
     void P2GBackwardBlock(int start, int end)
     {
         double m = _s.PMass, dx = _s.Dx, inv = _s.InvDx;
-        int n = _n, vo = _s.VOffset;
+        int n = _n, vo = _s.VOffset, nn = n * n;
+        Span<V3> sx = stackalloc V3[3], sy = stackalloc V3[3], sz = stackalloc V3[3];
         for (int p = start; p < end; p++)
         {
             int bx = _base[3 * p], by = _base[3 * p + 1], bz = _base[3 * p + 2];
             double fx = _fx[3 * p], fy = _fx[3 * p + 1], fz = _fx[3 * p + 2];
             var a = M3.Load(_affine, 9 * p);
-            double mvx = m * _in[vo + 3 * p], mvy = m * _in[vo + 3 * p + 1], mvz = m * _in[vo + 3 * p + 2];
+            var mv = m * V3.Load(_in, vo + 3 * p);
+            var k0 = dx * a.Col(0); var k1 = dx * a.Col(1); var k2 = dx * a.Col(2);
+            var q0 = mv - (fx * k0 + fy * k1 + fz * k2);
             int wo = 9 * p;
-            var sumWP = new V3();
-            var aBar = new M3();
+            sx.Clear(); sy.Clear(); sz.Clear();
             double gx = 0, gy = 0, gz = 0;   // ∂L/∂x through the weights
             for (int i = 0; i < 3; i++)
             {
-                double ox = (i - fx) * dx, wx = _w[wo + i], dwx = _dw[wo + i] * inv;
+                double wx = _w[wo + i], dwx = _dw[wo + i] * inv;
+                var qi = q0 + i * k0;
                 for (int j = 0; j < 3; j++)
                 {
-                    double oy = (j - fy) * dx, wy = _w[wo + 3 + j], dwy = _dw[wo + 3 + j] * inv;
-                    for (int l = 0; l < 3; l++)
+                    double wy = _w[wo + 3 + j], dwy = _dw[wo + 3 + j] * inv;
+                    var qij = qi + j * k1;
+                    int node = (bz * n + (by + j)) * n + bx + i;
+                    for (int l = 0; l < 3; l++, node += nn)
                     {
-                        double oz = (l - fz) * dx, wz = _w[wo + 6 + l], dwz = _dw[wo + 6 + l] * inv;
-                        int node = ((bz + l) * n + (by + j)) * n + bx + i;
+                        double wz = _w[wo + 6 + l], dwz = _dw[wo + 6 + l] * inv;
                         double px = _gpBar[3 * node], py = _gpBar[3 * node + 1], pz = _gpBar[3 * node + 2], mb = _gmBar[node];
+                        var val = qij + l * k2;
                         double wt = wx * wy * wz;
-                        sumWP.X += wt * px; sumWP.Y += wt * py; sumWP.Z += wt * pz;
-                        aBar.A00 += wt * px * ox; aBar.A01 += wt * px * oy; aBar.A02 += wt * px * oz;
-                        aBar.A10 += wt * py * ox; aBar.A11 += wt * py * oy; aBar.A12 += wt * py * oz;
-                        aBar.A20 += wt * pz * ox; aBar.A21 += wt * pz * oy; aBar.A22 += wt * pz * oz;
-                        double contrib = px * (mvx + a.A00 * ox + a.A01 * oy + a.A02 * oz)
-                                       + py * (mvy + a.A10 * ox + a.A11 * oy + a.A12 * oz)
-                                       + pz * (mvz + a.A20 * ox + a.A21 * oy + a.A22 * oz) + m * mb;
+                        var wp = new V3(wt * px, wt * py, wt * pz);
+                        sx[i] += wp; sy[j] += wp; sz[l] += wp;
+                        double contrib = px * val.X + py * val.Y + pz * val.Z + m * mb;
                         gx += dwx * wy * wz * contrib; gy += wx * dwy * wz * contrib; gz += wx * wy * dwz * contrib;
                     }
                 }
             }
+            var sumWP = sx[0] + sx[1] + sx[2];
+            // Σ w P̄ oᵀ with o = (index − f)·dx, one column per axis.
+            var cx = dx * (sx[1] + 2 * sx[2] - fx * sumWP);
+            var cy = dx * (sy[1] + 2 * sy[2] - fy * sumWP);
+            var cz = dx * (sz[1] + 2 * sz[2] - fz * sumWP);
+            var aBar = M3.Cols(cx, cy, cz);
             // Offsets x_i − x_p depend on x_p: −Aᵀ Σ w P̄.
             var t = a.TMul(sumWP);
             _inBar[3 * p] += gx - t.X; _inBar[3 * p + 1] += gy - t.Y; _inBar[3 * p + 2] += gz - t.Z;
