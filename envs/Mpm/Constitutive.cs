@@ -104,10 +104,8 @@ public static class Constitutive
         var rBar = (-2 * k.Mu) * (tauBar * fp);
         // R = polar rotation of F' (singular values fs, or σ when elastic): isotropic with f ≡ 1.
         var sp = plastic ? fs : sigma;
-        var zero = new M3();
-        var bR = new M3();
-        for (int a = 0; a < 3; a++) for (int b = 0; b < 3; b++) if (a != b) bR[a, b] = Svd3.SumRatio(1, 1, sp[a], sp[b]);
-        fpBar += Svd3.IsotropicAdjoint(u, v, rBar, zero, zero, bR);
+        double b01 = Svd3.SumRatio(1, 1, sp.X, sp.Y), b02 = Svd3.SumRatio(1, 1, sp.X, sp.Z), b12 = Svd3.SumRatio(1, 1, sp.Y, sp.Z);
+        fpBar += Svd3.RotationAdjoint(u, v, rBar, b01, b02, b12);
 
         M3 ftrBar;
         if (!plastic) ftrBar = fpBar;

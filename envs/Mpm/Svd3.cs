@@ -169,20 +169,30 @@ public static class Svd3
     public static M3 IsotropicAdjoint(in M3 u, in M3 v, in M3 gBar, in M3 jac, in M3 a, in M3 b)
     {
         var g = u.T * gBar * v;
-        var x = new M3();
-        for (int j = 0; j < 3; j++)
+        var x = new M3
         {
-            double s = 0;
-            for (int i = 0; i < 3; i++) s += jac[i, j] * g[i, i];
-            x[j, j] = s;
-        }
-        for (int i = 0; i < 3; i++)
-            for (int j = 0; j < 3; j++)
-            {
-                if (i == j) continue;
-                double sym = 0.5 * (g[i, j] + g[j, i]), skew = 0.5 * (g[i, j] - g[j, i]);
-                x[i, j] = a[i, j] * sym + b[i, j] * skew;
-            }
+            A00 = jac.A00 * g.A00 + jac.A10 * g.A11 + jac.A20 * g.A22,
+            A11 = jac.A01 * g.A00 + jac.A11 * g.A11 + jac.A21 * g.A22,
+            A22 = jac.A02 * g.A00 + jac.A12 * g.A11 + jac.A22 * g.A22,
+        };
+        double s01 = 0.5 * (g.A01 + g.A10), k01 = 0.5 * (g.A01 - g.A10);
+        double s02 = 0.5 * (g.A02 + g.A20), k02 = 0.5 * (g.A02 - g.A20);
+        double s12 = 0.5 * (g.A12 + g.A21), k12 = 0.5 * (g.A12 - g.A21);
+        x.A01 = a.A01 * s01 + b.A01 * k01; x.A10 = a.A10 * s01 - b.A10 * k01;
+        x.A02 = a.A02 * s02 + b.A02 * k02; x.A20 = a.A20 * s02 - b.A20 * k02;
+        x.A12 = a.A12 * s12 + b.A12 * k12; x.A21 = a.A21 * s12 - b.A21 * k12;
+        return u * x * v.T;
+    }
+
+    /// <summary>
+    /// <see cref="IsotropicAdjoint"/> of the polar rotation R = U Vᵀ (f ≡ 1: J = 0, a = 0), with the symmetric
+    /// b_ij = 2/(σᵢ + σⱼ) given as <paramref name="b01"/>, <paramref name="b02"/>, <paramref name="b12"/>.
+    /// </summary>
+    public static M3 RotationAdjoint(in M3 u, in M3 v, in M3 gBar, double b01, double b02, double b12)
+    {
+        var g = u.T * gBar * v;
+        double k01 = b01 * (0.5 * (g.A01 - g.A10)), k02 = b02 * (0.5 * (g.A02 - g.A20)), k12 = b12 * (0.5 * (g.A12 - g.A21));
+        var x = new M3 { A01 = k01, A10 = -k01, A02 = k02, A20 = -k02, A12 = k12, A21 = -k12 };
         return u * x * v.T;
     }
 
