@@ -69,8 +69,8 @@ public class BenchmarkTests
         int reps = int.Parse(Environment.GetEnvironmentVariable("MPM_BENCH_REPS") ?? "1", CultureInfo.InvariantCulture);
         var r = BuiltinTasks.CreateRegistry();
         var o = TestContext.Out;
-        o.WriteLine("| task | particles | substeps | fwd 1T wall / CPU (s) | CPU µs per particle-substep (1T) | loss+grad 1T wall / CPU (s) | bwd/fwd (CPU) | fwd 2T wall / CPU (s) | loss+grad 2T wall / CPU (s) | 2T wall speedup (loss+grad) | peak working set (MB) |");
-        o.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
+        o.WriteLine("| task | particles | substeps | fwd 1T wall / CPU (s) | CPU µs per particle-substep (1T) | loss+grad 1T wall / CPU (s) | bwd/fwd (CPU) | fwd 2T wall / CPU (s) | loss+grad 2T wall / CPU (s) | 2T wall speedup (loss+grad) | peak working set after 1T (MB) | substep store |");
+        o.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var name in names)
         {
             var task = r.Create($"{name}:preset={preset}");
@@ -96,18 +96,27 @@ public class BenchmarkTests
                 }
                 return best;
             }
-            using var f1 = task.CreateObjective(new WorkspaceOptions(1));
-            using var f2 = task.CreateObjective(new WorkspaceOptions(2));
-            f1.Loss(x);
-            double fwd1 = Best(() => f1.Loss(x)); double fwd1Cpu = cpu;
-            double lg1 = Best(() => f1.LossAndGradient(x, g)); double lg1Cpu = cpu;
-            f2.Loss(x);
-            double fwd2 = Best(() => f2.Loss(x)); double fwd2Cpu = cpu;
-            double lg2 = Best(() => f2.LossAndGradient(x, g)); double lg2Cpu = cpu;
+            // One objective alive at a time (each workspace holds its substep store), so the peak working set after the
+            // 1-thread part is that of one loss-and-gradient episode; MPM_BENCH_2T=0 skips the 2-thread part.
+            double fwd1, fwd1Cpu, lg1, lg1Cpu, fwd2 = double.NaN, fwd2Cpu = double.NaN, lg2 = double.NaN, lg2Cpu = double.NaN;
+            using (var f1 = task.CreateObjective(new WorkspaceOptions(1)))
+            {
+                f1.Loss(x);
+                fwd1 = Best(() => f1.Loss(x)); fwd1Cpu = cpu;
+                lg1 = Best(() => f1.LossAndGradient(x, g)); lg1Cpu = cpu;
+            }
+            double peak1 = Process.GetCurrentProcess().PeakWorkingSet64 / 1e6;
+            if (Environment.GetEnvironmentVariable("MPM_BENCH_2T") != "0")
+            {
+                GC.Collect();
+                using var f2 = task.CreateObjective(new WorkspaceOptions(2));
+                f2.Loss(x);
+                fwd2 = Best(() => f2.Loss(x)); fwd2Cpu = cpu;
+                lg2 = Best(() => f2.LossAndGradient(x, g)); lg2Cpu = cpu;
+            }
             long substeps = (long)dyn.Preset!.EnvSteps * dyn.Scene.Substeps;
             double us = fwd1Cpu / (dyn.Scene.Particles * (double)substeps) * 1e6;
-            double peak = Process.GetCurrentProcess().PeakWorkingSet64 / 1e6;
-            o.WriteLine(FormattableString.Invariant($"| {name} | {dyn.Scene.Particles} | {substeps} | {fwd1:F2} / {fwd1Cpu:F2} | {us:F2} | {lg1:F2} / {lg1Cpu:F2} | {(lg1Cpu - fwd1Cpu) / fwd1Cpu:F2} | {fwd2:F2} / {fwd2Cpu:F2} | {lg2:F2} / {lg2Cpu:F2} | {lg1 / lg2:F2} | {peak:F0} |"));
+            o.WriteLine(FormattableString.Invariant($"| {name} | {dyn.Scene.Particles} | {substeps} | {fwd1:F2} / {fwd1Cpu:F2} | {us:F2} | {lg1:F2} / {lg1Cpu:F2} | {(lg1Cpu - fwd1Cpu) / fwd1Cpu:F2} | {fwd2:F2} / {fwd2Cpu:F2} | {lg2:F2} / {lg2Cpu:F2} | {lg1 / lg2:F2} | {peak1:F0} | {(dyn.StoresEpisode ? "episode" : "segment")} |"));
         }
     }
 }
