@@ -61,6 +61,35 @@ public class BenchmarkTests
         TestContext.Out.WriteLine(FormattableString.Invariant($"{"backward",-20} {bwd:F3} µs/particle-substep (thread CPU, incl. the grid recompute)"));
     }
 
+    /// <summary>
+    /// Best-of-<paramref name="reps"/> wall and CPU seconds (this process, all threads: what an unloaded core would
+    /// take; wall times are inflated on the shared build machine) of a loss-only and a loss-and-gradient episode,
+    /// after one warm-up episode, with a fresh objective of <paramref name="threads"/> threads.
+    /// </summary>
+    static (double Fwd, double FwdCpu, double Lg, double LgCpu) Measure(TaskInstance task, int threads, double[] x, double[] g, int reps)
+    {
+        using var f = task.CreateObjective(new WorkspaceOptions(threads));
+        f.Loss(x);
+        double cpu = 0;
+        double Best(Func<double> run)
+        {
+            double best = double.MaxValue; cpu = double.MaxValue;
+            for (int k = 0; k < reps; k++)
+            {
+                var proc = Process.GetCurrentProcess();
+                var c0 = proc.TotalProcessorTime; var sw = Stopwatch.StartNew();
+                run();
+                best = Math.Min(best, sw.Elapsed.TotalSeconds);
+                proc.Refresh();
+                cpu = Math.Min(cpu, (proc.TotalProcessorTime - c0).TotalSeconds);
+            }
+            return best;
+        }
+        double fwd = Best(() => f.Loss(x)); double fwdCpu = cpu;
+        double lg = Best(() => f.LossAndGradient(x, g));
+        return (fwd, fwdCpu, lg, cpu);
+    }
+
     [Test, Explicit("benchmark")]
     public void Benchmarks()
     {
@@ -79,40 +108,16 @@ public class BenchmarkTests
             var rng = new Random(1);
             for (int i = 0; i < x.Length; i++) x[i] = 0.5 * (2 * rng.NextDouble() - 1);
             var g = new double[x.Length];
-            // Wall seconds and CPU seconds of this process (the CPU time is what an unloaded core would take; the build
-            // machine is shared, so wall times of the 1-thread runs are inflated by other jobs).
-            double cpu = 0;
-            double Best(Func<double> f)
-            {
-                double best = double.MaxValue; cpu = double.MaxValue;
-                for (int k = 0; k < reps; k++)
-                {
-                    var proc = Process.GetCurrentProcess();
-                    var c0 = proc.TotalProcessorTime; var sw = Stopwatch.StartNew();
-                    f();
-                    best = Math.Min(best, sw.Elapsed.TotalSeconds);
-                    proc.Refresh();
-                    cpu = Math.Min(cpu, (proc.TotalProcessorTime - c0).TotalSeconds);
-                }
-                return best;
-            }
-            // One objective alive at a time (each workspace holds its substep store), so the peak working set after the
-            // 1-thread part is that of one loss-and-gradient episode; MPM_BENCH_2T=0 skips the 2-thread part.
-            double fwd1, fwd1Cpu, lg1, lg1Cpu, fwd2 = double.NaN, fwd2Cpu = double.NaN, lg2 = double.NaN, lg2Cpu = double.NaN;
-            using (var f1 = task.CreateObjective(new WorkspaceOptions(1)))
-            {
-                f1.Loss(x);
-                fwd1 = Best(() => f1.Loss(x)); fwd1Cpu = cpu;
-                lg1 = Best(() => f1.LossAndGradient(x, g)); lg1Cpu = cpu;
-            }
+            // One objective alive at a time (each workspace holds its substep store, and Measure's closures die with
+            // it), so the peak working set after the 1-thread part is that of one loss-and-gradient episode (process
+            // peak so far); MPM_BENCH_2T=0 skips the 2-thread part.
+            var (fwd1, fwd1Cpu, lg1, lg1Cpu) = Measure(task, 1, x, g, reps);
             double peak1 = Process.GetCurrentProcess().PeakWorkingSet64 / 1e6;
+            double fwd2 = double.NaN, fwd2Cpu = double.NaN, lg2 = double.NaN, lg2Cpu = double.NaN;
             if (Environment.GetEnvironmentVariable("MPM_BENCH_2T") != "0")
             {
                 GC.Collect();
-                using var f2 = task.CreateObjective(new WorkspaceOptions(2));
-                f2.Loss(x);
-                fwd2 = Best(() => f2.Loss(x)); fwd2Cpu = cpu;
-                lg2 = Best(() => f2.LossAndGradient(x, g)); lg2Cpu = cpu;
+                (fwd2, fwd2Cpu, lg2, lg2Cpu) = Measure(task, 2, x, g, reps);
             }
             long substeps = (long)dyn.Preset!.EnvSteps * dyn.Scene.Substeps;
             double us = fwd1Cpu / (dyn.Scene.Particles * (double)substeps) * 1e6;

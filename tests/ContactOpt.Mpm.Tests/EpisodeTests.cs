@@ -72,36 +72,37 @@ public class EpisodeTests
         }
     }
 
+    /// <summary>Loss and gradient of the same episode through two objectives: bit for bit equal; returns the gradient.</summary>
+    static double[] AssertBitIdentical(MpmDynamics a, int threadsA, MpmDynamics b, int threadsB)
+    {
+        double[] x = [0.1, -0.9, 0.2, 0.3, -0.8, -0.1];
+        using var fa = new EpisodeObjective(a, workspace: new WorkspaceOptions(threadsA));
+        using var fb = new EpisodeObjective(b, workspace: new WorkspaceOptions(threadsB));
+        var ga = new double[6]; var gb = new double[6];
+        double la = fa.LossAndGradient(x, ga), lb = fb.LossAndGradient(x, gb);
+        Assert.That(BitConverter.DoubleToInt64Bits(lb), Is.EqualTo(BitConverter.DoubleToInt64Bits(la)));
+        for (int i = 0; i < 6; i++) Assert.That(BitConverter.DoubleToInt64Bits(gb[i]), Is.EqualTo(BitConverter.DoubleToInt64Bits(ga[i])), $"gradient {i}");
+        return ga;
+    }
+
     [Test]
     public void OneAndTwoThreadsAreBitIdentical()
     {
         var dyn = PressTask(1.5, particles: 200);
-        double[] x = [0.1, -0.9, 0.2, 0.3, -0.8, -0.1];
-        using var f1 = new EpisodeObjective(dyn, workspace: new WorkspaceOptions(1));
-        using var f2 = new EpisodeObjective(dyn, workspace: new WorkspaceOptions(2));
-        var g1 = new double[6]; var g2 = new double[6];
-        double l1 = f1.LossAndGradient(x, g1), l2 = f2.LossAndGradient(x, g2);
-        Assert.That(BitConverter.DoubleToInt64Bits(l2), Is.EqualTo(BitConverter.DoubleToInt64Bits(l1)));
-        for (int i = 0; i < 6; i++) Assert.That(BitConverter.DoubleToInt64Bits(g2[i]), Is.EqualTo(BitConverter.DoubleToInt64Bits(g1[i])), $"gradient {i}");
+        AssertBitIdentical(dyn, 1, dyn, 2);
     }
 
     [Test]
     public void KeptAndRebuiltSubstepsGiveBitIdenticalGradients()
     {
         // The episode policy (the recorded forward keeps every substep) against the rebuild policy (budget 0: the
-        // backward recomputes each segment from its input state), with one and two threads.
+        // backward recomputes each segment from its input state), with two and one threads.
         var kept = PressTask(1.5, particles: 200);
         var rebuilt = PressTask(1.5, particles: 200, storeBudget: 0);
         Assert.That(kept.StoresEpisode, Is.True);
         Assert.That(rebuilt.StoresEpisode, Is.False);
-        double[] x = [0.1, -0.9, 0.2, 0.3, -0.8, -0.1];
-        using var fk = new EpisodeObjective(kept, workspace: new WorkspaceOptions(2));
-        using var fr = new EpisodeObjective(rebuilt, workspace: new WorkspaceOptions(1));
-        var gk = new double[6]; var gr = new double[6];
-        double lk = fk.LossAndGradient(x, gk), lr = fr.LossAndGradient(x, gr);
-        Assert.That(BitConverter.DoubleToInt64Bits(lk), Is.EqualTo(BitConverter.DoubleToInt64Bits(lr)));
-        for (int i = 0; i < 6; i++) Assert.That(BitConverter.DoubleToInt64Bits(gk[i]), Is.EqualTo(BitConverter.DoubleToInt64Bits(gr[i])), $"gradient {i}");
-        Assert.That(gk.Select(Math.Abs).Max(), Is.GreaterThan(1e-3));
+        var g = AssertBitIdentical(kept, 2, rebuilt, 1);
+        Assert.That(g.Select(Math.Abs).Max(), Is.GreaterThan(1e-3));
     }
 
     [Test]
