@@ -5,7 +5,7 @@ namespace ContactOpt.Envs.Mpm;
 /// <summary>
 /// The mutable MLS-MPM engine of one workspace: grid and particle scratch (structure-of-arrays, allocated once),
 /// one substep forward and its adjoint. Node-writing kernels (P2G, the adjoint of G2P, mass splats) scatter from
-/// particles sorted into z-slabs of 3 cells, even slabs in parallel and then odd slabs, so every node receives its
+/// particles sorted into slabs, even slabs in parallel and then odd slabs, so every node receives its
 /// contributions in one fixed order whatever the thread count: results are bit-identical for any threads.
 /// The slabs are 2 cells wide along the axis in which the particles' stencils extend furthest (chosen per substep
 /// from the particles alone), so that thin or flat bodies still split into many slabs for the threads.
