@@ -112,23 +112,19 @@ public static class Constitutive
         else
         {
             double cc = k.YieldStrain / nrm;
-            // Row-major 3×3 tables in spans (the M3 indexer is a switch: too slow in these loops).
-            Span<double> sg = stackalloc double[3] { sigma.X, sigma.Y, sigma.Z };
-            Span<double> fv = stackalloc double[3] { fs.X, fs.Y, fs.Z };
-            Span<double> eh = stackalloc double[3] { epsHat.X, epsHat.Y, epsHat.Z };
-            Span<double> jac = stackalloc double[9], aM = stackalloc double[9], bM = stackalloc double[9];
-            aM.Clear(); bM.Clear();
-            double n2 = nrm * nrm;
+            var jac = new M3();
+            var aM = new M3();
+            var bM = new M3();
             for (int a = 0; a < 3; a++)
                 for (int b = 0; b < 3; b++)
                 {
-                    double dEps = sg[b] > SingularFloor ? 1 / sg[b] : 0;
-                    jac[3 * a + b] = fv[a] * (1.0 / 3 + cc * ((a == b ? 1 : 0) - 1.0 / 3 - eh[a] * eh[b] / n2)) * dEps;
+                    double dEps = sigma[b] > SingularFloor ? 1 / sigma[b] : 0;
+                    jac[a, b] = fs[a] * (1.0 / 3 + cc * ((a == b ? 1 : 0) - 1.0 / 3 - epsHat[a] * epsHat[b] / (nrm * nrm))) * dEps;
                     if (a == b) continue;
-                    aM[3 * a + b] = DividedDifference(fv[a], fv[b], sg[a], sg[b], cc);
-                    bM[3 * a + b] = Svd3.SumRatio(fv[a], fv[b], sg[a], sg[b]);
+                    aM[a, b] = DividedDifference(fs[a], fs[b], sigma[a], sigma[b], cc);
+                    bM[a, b] = Svd3.SumRatio(fs[a], fs[b], sigma[a], sigma[b]);
                 }
-            ftrBar = Svd3.IsotropicAdjoint(u, v, fpBar, M3.Load(jac, 0), M3.Load(aM, 0), M3.Load(bM, 0));
+            ftrBar = Svd3.IsotropicAdjoint(u, v, fpBar, jac, aM, bM);
         }
         // F_tr = (I + dt C) F.
         fBar += (M3.Identity + k.Dt * c).T * ftrBar;
