@@ -267,8 +267,8 @@ public sealed partial class Engine
         var rec = _rec;
         // Particles in groups of 4 (blocks start at multiples of ParticleGrain, so the groups do not depend on the
         // thread count): the Jacobi eigen-solves of a group run in SIMD lanes, bit-identical to one at a time.
-        Span<M3> ftr = stackalloc M3[4];
-        Span<Svd3.Eigen> eig = stackalloc Svd3.Eigen[4];
+        FourM3 ftr4 = default; FourEigen eig4 = default;   // inline arrays, not stackalloc (see P2G.cs)
+        Span<M3> ftr = ftr4; Span<Svd3.Eigen> eig = eig4;
         for (int g = start; g < end; g += 4)
         {
             int m = Math.Min(4, end - g);
@@ -354,4 +354,7 @@ public sealed partial class Engine
             }
         }
     }
+
+    [System.Runtime.CompilerServices.InlineArray(4)] struct FourM3 { M3 _e; }
+    [System.Runtime.CompilerServices.InlineArray(4)] struct FourEigen { Svd3.Eigen _e; }
 }

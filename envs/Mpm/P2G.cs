@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace ContactOpt.Envs.Mpm;
 
 /// <summary>
@@ -15,7 +17,9 @@ public sealed partial class Engine
         // Per particle, the momentum term splits as ((m v + A·x̂ ox) + A·ŷ oy) + A·ẑ oz: the three partial products
         // per axis offset are computed once (same operations in the same order as per node, so bit-identical), and
         // the nodes are visited with x innermost (each node gets one contribution per particle: order-free).
-        Span<double> px = stackalloc double[9], py = stackalloc double[9], pz = stackalloc double[9];
+        // Inline-array locals, not stackalloc: a localloc makes the JIT compile the whole method more conservatively.
+        Nine bx9 = default, by9 = default, bz9 = default;
+        Span<double> px = bx9, py = by9, pz = bz9;
         for (int k = start; k < end; k++)
         {
             int slab = SlabOf(k);
@@ -66,7 +70,8 @@ public sealed partial class Engine
     {
         double m = _s.PMass, dx = _s.Dx, inv = _s.InvDx;
         int n = _n, vo = _s.VOffset, nn = n * n;
-        Span<V3> sx = stackalloc V3[3], sy = stackalloc V3[3], sz = stackalloc V3[3];
+        ThreeV3 sx3 = default, sy3 = default, sz3 = default;
+        Span<V3> sx = sx3, sy = sy3, sz = sz3;
         for (int p = start; p < end; p++)
         {
             int bx = _base[3 * p], by = _base[3 * p + 1], bz = _base[3 * p + 2];
@@ -113,4 +118,7 @@ public sealed partial class Engine
             aBar.Store(_affineBar, 9 * p);
         }
     }
+
+    [InlineArray(9)] struct Nine { double _e; }
+    [InlineArray(3)] struct ThreeV3 { V3 _e; }
 }
