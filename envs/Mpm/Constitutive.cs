@@ -55,8 +55,21 @@ public static class Constitutive
     /// <summary>As <see cref="Forward(in Coefficients, in M3, in M3, out M3, out M3)"/>, also returning the trial SVD (kept for the adjoint).</summary>
     public static void Forward(in Coefficients k, in M3 f, in M3 c, out M3 fNew, out M3 affine, out M3 u, out V3 sigma, out M3 v)
     {
-        var ftr = (M3.Identity + k.Dt * c) * f;
-        Svd3.Decompose(ftr, out u, out sigma, out v);
+        var ftr = Trial(k, f, c);
+        Forward(k, c, ftr, Svd3.EigenOf(ftr), out fNew, out affine, out u, out sigma, out v);
+    }
+
+    /// <summary>The trial deformation gradient F_tr = (I + dt C) F.</summary>
+    public static M3 Trial(in Coefficients k, in M3 f, in M3 c) => (M3.Identity + k.Dt * c) * f;
+
+    /// <summary>
+    /// As <see cref="Forward(in Coefficients, in M3, in M3, out M3, out M3, out M3, out V3, out M3)"/> given the trial
+    /// F_tr (<see cref="Trial"/>) and the eigen-solve of its F_trᵀF_tr (<see cref="Svd3.EigenOf"/> or, four particles at
+    /// once, <see cref="Svd3.EigenOf4"/>: bit-identical).
+    /// </summary>
+    public static void Forward(in Coefficients k, in M3 c, in M3 ftr, in Svd3.Eigen eigen, out M3 fNew, out M3 affine, out M3 u, out V3 sigma, out M3 v)
+    {
+        Svd3.Finish(ftr, eigen, out u, out sigma, out v);
         bool plastic = ReturnMap(k, sigma, out var fs, out _, out _);
         fNew = plastic ? u * M3.Diag(fs.X, fs.Y, fs.Z) * v.T : ftr;
         var r = u * v.T;
@@ -91,10 +104,8 @@ public static class Constitutive
         var rBar = (-2 * k.Mu) * (tauBar * fp);
         // R = polar rotation of F' (singular values fs, or σ when elastic): isotropic with f ≡ 1.
         var sp = plastic ? fs : sigma;
-        var zero = new M3();
-        var bR = new M3();
-        for (int a = 0; a < 3; a++) for (int b = 0; b < 3; b++) if (a != b) bR[a, b] = Svd3.SumRatio(1, 1, sp[a], sp[b]);
-        fpBar += Svd3.IsotropicAdjoint(u, v, rBar, zero, zero, bR);
+        double b01 = Svd3.SumRatio(1, 1, sp.X, sp.Y), b02 = Svd3.SumRatio(1, 1, sp.X, sp.Z), b12 = Svd3.SumRatio(1, 1, sp.Y, sp.Z);
+        fpBar += Svd3.RotationAdjoint(u, v, rBar, b01, b02, b12);
 
         M3 ftrBar;
         if (!plastic) ftrBar = fpBar;

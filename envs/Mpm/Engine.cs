@@ -5,8 +5,10 @@ namespace ContactOpt.Envs.Mpm;
 /// <summary>
 /// The mutable MLS-MPM engine of one workspace: grid and particle scratch (structure-of-arrays, allocated once),
 /// one substep forward and its adjoint. Node-writing kernels (P2G, the adjoint of G2P, mass splats) scatter from
-/// particles sorted into z-slabs of 3 cells, even slabs in parallel and then odd slabs, so every node receives its
+/// particles sorted into slabs, even slabs in parallel and then odd slabs, so every node receives its
 /// contributions in one fixed order whatever the thread count: results are bit-identical for any threads.
+/// The slabs are 2 cells wide along the axis in which the particles' stencils extend furthest (chosen per substep
+/// from the particles alone), so that thin or flat bodies still split into many slabs for the threads.
 /// </summary>
 public sealed partial class Engine
 {
@@ -20,12 +22,14 @@ public sealed partial class Engine
     readonly double[] _fx, _w, _dw;
     // Constitutive outputs of the current substep.
     readonly double[] _affine, _affineBar, _vBarTotal;
-    // Trial SVD per particle (U 9, σ 3, V 9), kept by the recomputation of a substep for its adjoint.
-    readonly double[] _svd;
-    bool _keepSvd;
+    // The substep record of the adjoint (RecordSize doubles per particle: A 9, U 9, σ 3, V 9); _rec is the one being
+    // written (forward) or read (backward), _ownRecord the buffer of a backward that recomputes it.
+    readonly double[] _ownRecord;
+    double[]? _rec;
     // Slab sort.
     readonly int[] _sorted, _slabStart, _slabCount;
-    readonly int _slabs;
+    int _slabs;                       // slabs of the current frame
+    const int SlabWidth = 2;          // same-colour slabs are separated by one slab ≥ 2 cells: their 3-node stencils never meet
     int _zLo, _zHi, _yLo, _yHi, _xLo, _xHi;   // node bounding box touched by the particles (inclusive)
     // Pose adjoints: per node-block partials (3 per primitive), summed in block order.
     readonly double[] _posePartials;
@@ -42,13 +46,15 @@ public sealed partial class Engine
         _base = new int[3 * _np]; _fx = new double[3 * _np]; _w = new double[9 * _np]; _dw = new double[9 * _np];
         _affine = new double[9 * _np];
         _sorted = new int[_np];
-        _slabs = (_n + 2) / 3;
-        _slabStart = new int[_slabs + 1]; _slabCount = new int[_slabs];
+        int maxSlabs = (_n + SlabWidth - 1) / SlabWidth;
+        _slabStart = new int[maxSlabs + 1]; _slabCount = new int[maxSlabs];
         _posePartials = new double[2 * _n * 3 * Math.Max(1, scene.Primitives.Length)];
-        _affineBar = new double[9 * _np]; _vBarTotal = new double[3 * _np]; _svd = new double[21 * _np];
+        _affineBar = new double[9 * _np]; _vBarTotal = new double[3 * _np]; _ownRecord = new double[RecordSize * _np];
         _g2pBody = G2PBlock; _stressBody = StressBlock; _gridBody = GridBlock; _prepareBody = PrepareBlock;
         _p2gSlab = P2GSlab; _g2pBarParticles = G2PBackwardParticles; _g2pBarSlab = G2PBackwardSlab;
         _gridBarBody = GridBackwardBlock; _p2gBarBody = P2GBackwardBlock; _stressBarBody = StressBackwardBlock;
+        _prepareStressBody = PrepareStressBlock; _prepareAffineBody = PrepareAffineBlock; _p2gStressBarBody = P2GStressBackwardBlock;
+        _scratchOut = new double[scene.FrameSize];
         _splatSlab = SplatSlab; _splatBarBody = SplatBackwardBlock;
     }
 
@@ -65,24 +71,33 @@ public sealed partial class Engine
     void Prepare()
     {
         _loop.For(_np, ParticleGrain, _prepareBody);
-        // Bounding box of the stencils and counting sort by base z into slabs of 3 cells (stable: particle order).
+        SortIntoSlabs();
+    }
+
+    void SortIntoSlabs()
+    {
+        // Bounding box of the stencils, then a counting sort into slabs along its longest axis (stable: particle order).
         int zl = int.MaxValue, zh = int.MinValue, yl = int.MaxValue, yh = int.MinValue, xl = int.MaxValue, xh = int.MinValue;
-        Array.Clear(_slabCount);
         for (int p = 0; p < _np; p++)
         {
             int bx = _base[3 * p], by = _base[3 * p + 1], bz = _base[3 * p + 2];
             if (bx < xl) xl = bx; if (bx > xh) xh = bx;
             if (by < yl) yl = by; if (by > yh) yh = by;
             if (bz < zl) zl = bz; if (bz > zh) zh = bz;
-            _slabCount[bz / 3]++;
         }
         _xLo = xl; _xHi = xh + 2; _yLo = yl; _yHi = yh + 2; _zLo = zl; _zHi = zh + 2;
+        int axis = 2, lo = zl, ext = zh - zl;
+        if (yh - yl > ext) { axis = 1; lo = yl; ext = yh - yl; }
+        if (xh - xl > ext) { axis = 0; lo = xl; ext = xh - xl; }
+        _slabs = ext / SlabWidth + 1;
+        Array.Clear(_slabCount, 0, _slabs);
+        for (int p = 0; p < _np; p++) _slabCount[(_base[3 * p + axis] - lo) / SlabWidth]++;
         _slabStart[0] = 0;
         for (int s = 0; s < _slabs; s++) _slabStart[s + 1] = _slabStart[s] + _slabCount[s];
-        Array.Clear(_slabCount);
+        Array.Clear(_slabCount, 0, _slabs);
         for (int p = 0; p < _np; p++)
         {
-            int s = _base[3 * p + 2] / 3;
+            int s = (_base[3 * p + axis] - lo) / SlabWidth;
             _sorted[_slabStart[s] + _slabCount[s]++] = p;
         }
     }
@@ -128,18 +143,35 @@ public sealed partial class Engine
 
     // ---- one substep ----
 
+    /// <summary>Doubles per particle of a substep record (<see cref="Substep"/>'s <c>record</c>): A (9), U (9), σ (3), V (9).</summary>
+    public const int RecordSize = 30;
+    /// <summary>Doubles of one substep record of this scene.</summary>
+    public int RecordLength => RecordSize * _np;
+
     /// <summary>
     /// One substep from frame <paramref name="input"/> to <paramref name="output"/> (both <see cref="Scene.FrameSize"/>),
-    /// with per-substep primitive displacements <paramref name="velocity"/> (3 per primitive).
+    /// with per-substep primitive displacements <paramref name="velocity"/> (3 per primitive). With
+    /// <paramref name="record"/> (<see cref="RecordLength"/> doubles) it also keeps what the adjoint reads (the MLS
+    /// affine matrices and trial SVDs), so that <see cref="SubstepBackward(double[], double[], double[], double[], double[], double[], double[])"/>
+    /// need not recompute the constitutive kernel.
     /// </summary>
-    public void Substep(double[] input, double[] output, double[] velocity)
+    public void Substep(double[] input, double[] output, double[] velocity, double[]? record = null)
     {
-        _in = input; _out = output; _vel = velocity;
-        long t0 = Profile is null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
-        Prepare();
-        Tick(0, ref t0);
-        _loop.For(_np, ParticleGrain, _stressBody);     // F' → output, A → _affine
-        Tick(1, ref t0);
+        _in = input; _out = output; _vel = velocity; _rec = record;
+        long t0 = Profile is null ? 0 : ProfileNow();
+        if (Profile is null)
+        {
+            _loop.For(_np, ParticleGrain, _prepareStressBody);   // weights; F' → output, A → _affine (and the record)
+            SortIntoSlabs();
+        }
+        else
+        {
+            Prepare();
+            Tick(0, ref t0);
+            _loop.For(_np, ParticleGrain, _stressBody);
+            Tick(1, ref t0);
+        }
+        _rec = null;
         ClearBox(_gm, 1); ClearBox(_gp, 3);
         ColouredSlabs(_p2gSlab);
         Tick(2, ref t0);
@@ -152,28 +184,45 @@ public sealed partial class Engine
 
     /// <summary>Optional per-phase timestamps (prepare, constitutive, P2G, grid, G2P; backward phases 5..9) for benchmarks only.</summary>
     internal long[]? Profile;
+    /// <summary>Clock of <see cref="Profile"/> (default: Stopwatch ticks; benchmarks pass a thread CPU clock).</summary>
+    internal Func<long>? ProfileClock;
+
+    long ProfileNow() => ProfileClock?.Invoke() ?? System.Diagnostics.Stopwatch.GetTimestamp();
 
     void Tick(int phase, ref long t0)
     {
         if (Profile is null) return;
-        long t = System.Diagnostics.Stopwatch.GetTimestamp();
+        long t = ProfileNow();
         Profile[phase] += t - t0; t0 = t;
     }
 
     /// <summary>
     /// Adjoint of <see cref="Substep"/> at (<paramref name="input"/>, <paramref name="velocity"/>): from ∂L/∂output
-    /// overwrites ∂L/∂input and ∂L/∂velocity. <paramref name="scratch"/> receives the recomputed output frame.
+    /// overwrites ∂L/∂input and ∂L/∂velocity. <paramref name="output"/> is the substep's output frame. Recomputes the
+    /// substep's record (constitutive kernel) first; the overload with a record skips that.
     /// </summary>
     public void SubstepBackward(double[] input, double[] velocity, double[] output, double[] outputBar, double[] inputBar, double[] velocityBar)
     {
-        // Recompute the substep's grid (PlasticineLab's scheme: grid quantities are never stored) and keep the trial
-        // SVDs; G2P is not rerun: its output is the stored next frame.
-        _in = input; _out = output; _vel = velocity;
-        long t0 = Profile is null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
+        _in = input; _out = _scratchOut; _vel = velocity; _rec = _ownRecord;
         Prepare();
-        _keepSvd = true;
         _loop.For(_np, ParticleGrain, _stressBody);
-        _keepSvd = false;
+        _rec = null;
+        SubstepBackward(input, velocity, output, _ownRecord, outputBar, inputBar, velocityBar);
+    }
+
+    /// <summary>
+    /// As <see cref="SubstepBackward(double[], double[], double[], double[], double[], double[])"/>, with the
+    /// <paramref name="record"/> the forward <see cref="Substep"/> kept: bit-identical results, no constitutive recompute.
+    /// </summary>
+    public void SubstepBackward(double[] input, double[] velocity, double[] output, double[] record, double[] outputBar, double[] inputBar, double[] velocityBar)
+    {
+        // Recompute the substep's grid (PlasticineLab's scheme: grid quantities are never stored); G2P is not rerun:
+        // its output is the stored next frame.
+        if (record.Length < RecordLength) throw new ArgumentException($"record has {record.Length} doubles, expected {RecordLength}.", nameof(record));
+        _in = input; _out = output; _vel = velocity; _rec = record;
+        long t0 = Profile is null ? 0 : ProfileNow();
+        _loop.For(_np, ParticleGrain, _prepareAffineBody);
+        SortIntoSlabs();
         ClearBox(_gm, 1); ClearBox(_gp, 3);
         ColouredSlabs(_p2gSlab);
         _loop.For(_zHi - _zLo + 1, NodeGrain, _gridBody);
@@ -196,33 +245,70 @@ public sealed partial class Engine
             for (int i = 0; i < pp; i++) { poseBar0[i] += _posePartials[(2 * l) * pp + i]; poseBar1[i] += _posePartials[(2 * l + 1) * pp + i]; }
         KinematicsBackward(input, velocity, poseBar1, inputBar, velocityBar);
         Tick(7, ref t0);
-        _loop.For(_np, ParticleGrain, _p2gBarBody);
-        Tick(8, ref t0);
-        _loop.For(_np, ParticleGrain, _stressBarBody);
-        Tick(9, ref t0);
+        if (Profile is null) _loop.For(_np, ParticleGrain, _p2gStressBarBody);   // per particle: A̅ of P2G, then the constitutive adjoint
+        else
+        {
+            _loop.For(_np, ParticleGrain, _p2gBarBody);
+            Tick(8, ref t0);
+            _loop.For(_np, ParticleGrain, _stressBarBody);
+            Tick(9, ref t0);
+        }
+        _rec = null;
     }
 
     // ---- constitutive kernel over particles ----
     readonly Action<int, int> _stressBody, _stressBarBody;
+    readonly double[] _scratchOut;
 
     void StressBlock(int start, int end)
     {
         var k = _s.Coefficients;
         int fo = _s.FOffset, co = _s.COffset;
-        for (int p = start; p < end; p++)
+        var rec = _rec;
+        // Particles in groups of 4 (blocks start at multiples of ParticleGrain, so the groups do not depend on the
+        // thread count): the Jacobi eigen-solves of a group run in SIMD lanes, bit-identical to one at a time.
+        FourM3 ftr4 = default; FourEigen eig4 = default;   // inline arrays, not stackalloc (see P2G.cs)
+        Span<M3> ftr = ftr4; Span<Svd3.Eigen> eig = eig4;
+        for (int g = start; g < end; g += 4)
         {
-            var f = M3.Load(_in, fo + 9 * p); var c = M3.Load(_in, co + 9 * p);
-            Constitutive.Forward(k, f, c, out var fNew, out var a, out var u, out var sigma, out var v);
-            if (_keepSvd) { u.Store(_svd, 21 * p); sigma.Store(_svd, 21 * p + 9); v.Store(_svd, 21 * p + 12); }
-            else fNew.Store(_out, fo + 9 * p);
-            a.Store(_affine, 9 * p);
+            int m = Math.Min(4, end - g);
+            for (int i = 0; i < 4; i++)
+                ftr[i] = i < m ? Constitutive.Trial(k, M3.Load(_in, fo + 9 * (g + i)), M3.Load(_in, co + 9 * (g + i))) : M3.Identity;
+            Svd3.EigenOf4(ftr, eig);
+            for (int i = 0; i < m; i++)
+            {
+                int p = g + i;
+                var c = M3.Load(_in, co + 9 * p);
+                Constitutive.Forward(k, c, ftr[i], eig[i], out var fNew, out var a, out var u, out var sigma, out var v);
+                fNew.Store(_out, fo + 9 * p);
+                a.Store(_affine, 9 * p);
+                if (rec is not null)
+                {
+                    int o = RecordSize * p;
+                    a.Store(rec, o); u.Store(rec, o + 9); sigma.Store(rec, o + 18); v.Store(rec, o + 21);
+                }
+            }
         }
+    }
+
+    // Fused per-particle loops (one parallel loop instead of two; the same work per particle in the same order).
+    readonly Action<int, int> _prepareStressBody, _prepareAffineBody, _p2gStressBarBody;
+    void PrepareStressBlock(int start, int end) { PrepareBlock(start, end); StressBlock(start, end); }
+    void PrepareAffineBlock(int start, int end) { PrepareBlock(start, end); AffineBlock(start, end); }
+    void P2GStressBackwardBlock(int start, int end) { P2GBackwardBlock(start, end); StressBackwardBlock(start, end); }
+
+    /// <summary>The affine matrices of the record into the P2G input.</summary>
+    void AffineBlock(int start, int end)
+    {
+        var rec = _rec!;
+        for (int p = start; p < end; p++) Array.Copy(rec, RecordSize * p, _affine, 9 * p, 9);
     }
 
     void StressBackwardBlock(int start, int end)
     {
         var k = _s.Coefficients;
         int fo = _s.FOffset, co = _s.COffset;
+        var rec = _rec!;
         for (int p = start; p < end; p++)
         {
             var f = M3.Load(_in, fo + 9 * p); var c = M3.Load(_in, co + 9 * p);
@@ -230,7 +316,8 @@ public sealed partial class Engine
             var aBar = M3.Load(_affineBar, 9 * p);
             var fBar = M3.Load(_inBar, fo + 9 * p); var cBar = M3.Load(_inBar, co + 9 * p);
             var ftr = (M3.Identity + k.Dt * c) * f;
-            Constitutive.Backward(k, f, c, ftr, M3.Load(_svd, 21 * p), V3.Load(_svd, 21 * p + 9), M3.Load(_svd, 21 * p + 12), fNewBar, aBar, ref fBar, ref cBar);
+            int o = RecordSize * p;
+            Constitutive.Backward(k, f, c, ftr, M3.Load(rec, o + 9), V3.Load(rec, o + 18), M3.Load(rec, o + 21), fNewBar, aBar, ref fBar, ref cBar);
             fBar.Store(_inBar, fo + 9 * p); cBar.Store(_inBar, co + 9 * p);
         }
     }
@@ -267,4 +354,7 @@ public sealed partial class Engine
             }
         }
     }
+
+    [System.Runtime.CompilerServices.InlineArray(4)] struct FourM3 { M3 _e; }
+    [System.Runtime.CompilerServices.InlineArray(4)] struct FourEigen { Svd3.Eigen _e; }
 }

@@ -40,6 +40,21 @@ public sealed class MpmDynamics : Dynamics
     public int EnvStepsPerSegment { get; }
     public IReadOnlyList<int> ObservedParticles => _observed;
 
+    /// <summary>
+    /// Memory budget (bytes) of a workspace's substep store. When a whole episode of substep frames and records
+    /// (<see cref="StoreBytesPerEpisode"/>) fits, the recorded forward keeps them and the backward recomputes nothing
+    /// but each substep's grid; otherwise (e.g. the <c>full</c> preset) the backward rebuilds one segment at a time
+    /// from its checkpointed input state. Both policies give bit-identical gradients. Default 1 GiB.
+    /// </summary>
+    public long StoreBudgetBytes { get; init; } = 1L << 30;
+
+    /// <summary>Bytes of the substep frames and records of one whole episode.</summary>
+    public long StoreBytesPerEpisode =>
+        8L * Segments * ((EnvStepsPerSegment * (long)Scene.Substeps + 1) * Scene.FrameSize + EnvStepsPerSegment * (long)Scene.Substeps * Engine.RecordSize * Scene.Particles);
+
+    /// <summary>Whether a workspace keeps the recorded forward's substeps (see <see cref="StoreBudgetBytes"/>).</summary>
+    public bool StoresEpisode => StoreBytesPerEpisode <= StoreBudgetBytes;
+
     public override int StateSize => Scene.FrameSize;
     public override int ActionSize => Scene.ActionSize;
     public override int Horizon => Segments;

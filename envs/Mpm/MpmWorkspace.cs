@@ -4,14 +4,21 @@ namespace ContactOpt.Envs.Mpm;
 
 /// <summary>
 /// Mutable side of an MPM task: the engine, ping-pong frames for the forward pass and, for the backward pass, the
-/// substep frames of one segment (recomputed from the segment's input state; grids are recomputed per substep).
+/// substep frames and substep records (affine matrices, trial SVDs) of the segments. Storage policy
+/// (<see cref="MpmDynamics.StoreBudgetBytes"/>): when a whole episode fits, the recorded forward writes every
+/// segment's substeps into its own slot and the backward reads them; otherwise one slot is rebuilt per segment by
+/// the backward from the segment's input state. Each substep's grid is recomputed by the backward in both cases.
 /// </summary>
 public sealed class MpmWorkspace : SegmentWorkspace
 {
     readonly MpmDynamics _d;
     readonly Engine _engine;
     readonly double[] _a, _b, _vel, _velBar, _velSum, _bar, _barIn;
-    readonly List<double[]> _frames = new();
+    readonly bool _episode;
+    // Slots: frames (steps + 1) and records (steps) of one segment; Horizon slots under the episode policy, else 1.
+    readonly double[][][] _frames, _records;
+    readonly double[][] _keptAction;
+    readonly bool[] _kept;
 
     public MpmWorkspace(MpmDynamics dynamics, WorkspaceOptions? options) : base(dynamics, options)
     {
@@ -21,11 +28,42 @@ public sealed class MpmWorkspace : SegmentWorkspace
         _a = new double[fs]; _b = new double[fs];
         _bar = new double[fs]; _barIn = new double[fs];
         _vel = new double[pp]; _velBar = new double[pp]; _velSum = new double[pp];
+        _episode = dynamics.StoresEpisode;
+        int slots = _episode ? dynamics.Segments : 1;
+        _frames = new double[slots][][]; _records = new double[slots][][];
+        _keptAction = new double[slots][]; _kept = new bool[slots];
     }
 
     public Engine Engine => _engine;
-    /// <summary>Doubles held for the substep frames of a segment (memory accounting).</summary>
-    public long StoredDoubles => (long)_frames.Count * _d.StateSize;
+    /// <summary>Whether the recorded forward keeps every segment's substeps (see <see cref="MpmDynamics.StoreBudgetBytes"/>).</summary>
+    public bool StoresEpisode => _episode;
+    /// <summary>Doubles held for substep frames and records (memory accounting).</summary>
+    public long StoredDoubles
+    {
+        get
+        {
+            long n = 0;
+            for (int i = 0; i < _frames.Length; i++)
+                if (_frames[i] is not null) n += (long)_frames[i].Length * _d.StateSize + (long)_records[i].Length * _engine.RecordLength;
+            return n;
+        }
+    }
+
+    int Steps => _d.EnvStepsPerSegment * _d.Scene.Substeps;
+
+    /// <summary>Slot <paramref name="i"/>, allocated on first use (then reused: warm episodes allocate nothing).</summary>
+    (double[][] Frames, double[][] Records) Slot(int i)
+    {
+        if (_frames[i] is null)
+        {
+            int steps = Steps;
+            var f = new double[steps + 1][]; var r = new double[steps][];
+            for (int j = 0; j <= steps; j++) f[j] = new double[_d.StateSize];
+            for (int j = 0; j < steps; j++) r[j] = new double[_engine.RecordLength];
+            _frames[i] = f; _records[i] = r; _keptAction[i] = new double[_d.ActionSize];
+        }
+        return (_frames[i], _records[i]);
+    }
 
     static void CheckAction(ReadOnlySpan<double> action)
     {
@@ -38,21 +76,43 @@ public sealed class MpmWorkspace : SegmentWorkspace
     {
         CheckAction(action);
         _d.Velocities(action, _vel);
-        state.CopyTo(_a);
-        double[] cur = _a, nxt = _b;
-        double cost = 0;
         var s = _d.Scene;
+        double cost = 0;
+        if (record && _episode)
+        {
+            // Keep the substeps: the backward of this segment reads them instead of recomputing.
+            _kept[t] = false;
+            var (frames, records) = Slot(t);
+            state.CopyTo(frames[0]);
+            for (int e = 0; e < _d.EnvStepsPerSegment; e++)
+            {
+                for (int k = 0; k < s.Substeps; k++)
+                {
+                    int j = e * s.Substeps + k;
+                    _engine.Substep(frames[j], frames[j + 1], _vel, records[j]);
+                }
+                var cur = frames[(e + 1) * s.Substeps];
+                cost += _engine.Loss(cur, _d.Target, _d.Weights);
+                trace?.Record(cur, action);
+            }
+            frames[Steps].CopyTo(next);
+            action.CopyTo(_keptAction[t]);
+            _kept[t] = true;
+            return cost;
+        }
+        state.CopyTo(_a);
+        double[] c0 = _a, c1 = _b;
         for (int e = 0; e < _d.EnvStepsPerSegment; e++)
         {
             for (int k = 0; k < s.Substeps; k++)
             {
-                _engine.Substep(cur, nxt, _vel);
-                (cur, nxt) = (nxt, cur);
+                _engine.Substep(c0, c1, _vel);
+                (c0, c1) = (c1, c0);
             }
-            cost += _engine.Loss(cur, _d.Target, _d.Weights);
-            trace?.Record(cur, action);
+            cost += _engine.Loss(c0, _d.Target, _d.Weights);
+            trace?.Record(c0, action);
         }
-        cur.CopyTo(next);
+        c0.CopyTo(next);
         return cost;
     }
 
@@ -63,10 +123,17 @@ public sealed class MpmWorkspace : SegmentWorkspace
         CheckAction(action);
         _d.Velocities(action, _vel);
         var s = _d.Scene;
-        int steps = _d.EnvStepsPerSegment * s.Substeps;
-        while (_frames.Count < steps + 1) _frames.Add(new double[_d.StateSize]);
-        state.CopyTo(_frames[0]);
-        for (int j = 0; j < steps; j++) _engine.Substep(_frames[j], _frames[j + 1], _vel);
+        int steps = Steps, slot = _episode ? t : 0;
+        var (frames, records) = Slot(slot);
+        // The kept substeps serve only the exact inputs they were recorded from; anything else is rebuilt.
+        if (!(_episode && _kept[slot] && state.SequenceEqual(frames[0]) && action.SequenceEqual(_keptAction[slot])))
+        {
+            _kept[slot] = false;
+            state.CopyTo(frames[0]);
+            for (int j = 0; j < steps; j++) _engine.Substep(frames[j], frames[j + 1], _vel, records[j]);
+            action.CopyTo(_keptAction[slot]);
+            _kept[slot] = _episode;
+        }
 
         nextAdjoint.CopyTo(_bar);
         actionAdjoint.Clear(); parameterAdjoint.Clear();
@@ -74,11 +141,11 @@ public sealed class MpmWorkspace : SegmentWorkspace
         Array.Clear(velSum);
         for (int e = _d.EnvStepsPerSegment - 1; e >= 0; e--)
         {
-            _engine.LossBackward(_frames[(e + 1) * s.Substeps], _d.Target, _d.Weights, costAdjoint, _bar);
+            _engine.LossBackward(frames[(e + 1) * s.Substeps], _d.Target, _d.Weights, costAdjoint, _bar);
             for (int k = s.Substeps - 1; k >= 0; k--)
             {
                 int j = e * s.Substeps + k;
-                _engine.SubstepBackward(_frames[j], _vel, _frames[j + 1], _bar, _barIn, _velBar);
+                _engine.SubstepBackward(frames[j], _vel, frames[j + 1], records[j], _bar, _barIn, _velBar);
                 for (int i = 0; i < velSum.Length; i++) velSum[i] += _velBar[i];
                 _barIn.CopyTo(_bar, 0);
             }

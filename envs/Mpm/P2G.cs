@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace ContactOpt.Envs.Mpm;
 
 /// <summary>
@@ -12,6 +14,12 @@ public sealed partial class Engine
     {
         double m = _s.PMass, dx = _s.Dx;
         int n = _n, vo = _s.VOffset;
+        // Per particle, the momentum term splits as ((m v + A·x̂ ox) + A·ŷ oy) + A·ẑ oz: the three partial products
+        // per axis offset are computed once (same operations in the same order as per node, so bit-identical), and
+        // the nodes are visited with x innermost (each node gets one contribution per particle: order-free).
+        // Inline-array locals, not stackalloc: a localloc makes the JIT compile the whole method more conservatively.
+        Nine bx9 = default, by9 = default, bz9 = default;
+        Span<double> px = bx9, py = by9, pz = bz9;
         for (int k = start; k < end; k++)
         {
             int slab = SlabOf(k);
@@ -25,17 +33,26 @@ public sealed partial class Engine
                 int wo = 9 * p;
                 for (int i = 0; i < 3; i++)
                 {
-                    double ox = (i - fx) * dx, wx = _w[wo + i];
+                    double ox = (i - fx) * dx, oy = (i - fy) * dx, oz = (i - fz) * dx;
+                    px[3 * i] = mvx + a.A00 * ox; px[3 * i + 1] = mvy + a.A10 * ox; px[3 * i + 2] = mvz + a.A20 * ox;
+                    py[3 * i] = a.A01 * oy; py[3 * i + 1] = a.A11 * oy; py[3 * i + 2] = a.A21 * oy;
+                    pz[3 * i] = a.A02 * oz; pz[3 * i + 1] = a.A12 * oz; pz[3 * i + 2] = a.A22 * oz;
+                }
+                double wx0 = _w[wo], wx1 = _w[wo + 1], wx2 = _w[wo + 2];
+                for (int l = 0; l < 3; l++)
+                {
+                    double wz = _w[wo + 6 + l], zx = pz[3 * l], zy = pz[3 * l + 1], zz = pz[3 * l + 2];
                     for (int j = 0; j < 3; j++)
                     {
-                        double oy = (j - fy) * dx, wxy = wx * _w[wo + 3 + j];
-                        for (int l = 0; l < 3; l++)
+                        double wy = _w[wo + 3 + j], yx = py[3 * j], yy = py[3 * j + 1], yz = py[3 * j + 2];
+                        int row = ((bz + l) * n + (by + j)) * n + bx;
+                        for (int i = 0; i < 3; i++)
                         {
-                            double oz = (l - fz) * dx, wt = wxy * _w[wo + 6 + l];
-                            int node = ((bz + l) * n + (by + j)) * n + bx + i;
-                            _gp[3 * node] += wt * (mvx + a.A00 * ox + a.A01 * oy + a.A02 * oz);
-                            _gp[3 * node + 1] += wt * (mvy + a.A10 * ox + a.A11 * oy + a.A12 * oz);
-                            _gp[3 * node + 2] += wt * (mvz + a.A20 * ox + a.A21 * oy + a.A22 * oz);
+                            double wt = (i == 0 ? wx0 : i == 1 ? wx1 : wx2) * wy * wz;
+                            int node = row + i;
+                            _gp[3 * node] += wt * (px[3 * i] + yx + zx);
+                            _gp[3 * node + 1] += wt * (px[3 * i + 1] + yy + zy);
+                            _gp[3 * node + 2] += wt * (px[3 * i + 2] + yz + zz);
                             _gm[node] += wt * m;
                         }
                     }
@@ -44,44 +61,56 @@ public sealed partial class Engine
         }
     }
 
-    /// <summary>From ∂L/∂(node momentum, mass): ∂L/∂v_p, ∂L/∂A_p (into _affineBar) and ∂L/∂x_p (added).</summary>
+    /// <summary>
+    /// From ∂L/∂(node momentum, mass): ∂L/∂v_p, ∂L/∂A_p (into _affineBar) and ∂L/∂x_p (added). A node's momentum
+    /// term m v + A·o is linear in the node index (built by additions per axis); Σ w P̄ oᵀ is gathered as per-axis
+    /// sums of w P̄ over the three node planes of each axis.
+    /// </summary>
     void P2GBackwardBlock(int start, int end)
     {
         double m = _s.PMass, dx = _s.Dx, inv = _s.InvDx;
-        int n = _n, vo = _s.VOffset;
+        int n = _n, vo = _s.VOffset, nn = n * n;
+        ThreeV3 sx3 = default, sy3 = default, sz3 = default;
+        Span<V3> sx = sx3, sy = sy3, sz = sz3;
         for (int p = start; p < end; p++)
         {
             int bx = _base[3 * p], by = _base[3 * p + 1], bz = _base[3 * p + 2];
             double fx = _fx[3 * p], fy = _fx[3 * p + 1], fz = _fx[3 * p + 2];
             var a = M3.Load(_affine, 9 * p);
-            double mvx = m * _in[vo + 3 * p], mvy = m * _in[vo + 3 * p + 1], mvz = m * _in[vo + 3 * p + 2];
+            var mv = m * V3.Load(_in, vo + 3 * p);
+            var k0 = dx * a.Col(0); var k1 = dx * a.Col(1); var k2 = dx * a.Col(2);
+            var q0 = mv - (fx * k0 + fy * k1 + fz * k2);
             int wo = 9 * p;
-            var sumWP = new V3();
-            var aBar = new M3();
+            sx.Clear(); sy.Clear(); sz.Clear();
             double gx = 0, gy = 0, gz = 0;   // ∂L/∂x through the weights
             for (int i = 0; i < 3; i++)
             {
-                double ox = (i - fx) * dx, wx = _w[wo + i], dwx = _dw[wo + i] * inv;
+                double wx = _w[wo + i], dwx = _dw[wo + i] * inv;
+                var qi = q0 + i * k0;
                 for (int j = 0; j < 3; j++)
                 {
-                    double oy = (j - fy) * dx, wy = _w[wo + 3 + j], dwy = _dw[wo + 3 + j] * inv;
-                    for (int l = 0; l < 3; l++)
+                    double wy = _w[wo + 3 + j], dwy = _dw[wo + 3 + j] * inv;
+                    var qij = qi + j * k1;
+                    int node = (bz * n + (by + j)) * n + bx + i;
+                    for (int l = 0; l < 3; l++, node += nn)
                     {
-                        double oz = (l - fz) * dx, wz = _w[wo + 6 + l], dwz = _dw[wo + 6 + l] * inv;
-                        int node = ((bz + l) * n + (by + j)) * n + bx + i;
+                        double wz = _w[wo + 6 + l], dwz = _dw[wo + 6 + l] * inv;
                         double px = _gpBar[3 * node], py = _gpBar[3 * node + 1], pz = _gpBar[3 * node + 2], mb = _gmBar[node];
+                        var val = qij + l * k2;
                         double wt = wx * wy * wz;
-                        sumWP.X += wt * px; sumWP.Y += wt * py; sumWP.Z += wt * pz;
-                        aBar.A00 += wt * px * ox; aBar.A01 += wt * px * oy; aBar.A02 += wt * px * oz;
-                        aBar.A10 += wt * py * ox; aBar.A11 += wt * py * oy; aBar.A12 += wt * py * oz;
-                        aBar.A20 += wt * pz * ox; aBar.A21 += wt * pz * oy; aBar.A22 += wt * pz * oz;
-                        double contrib = px * (mvx + a.A00 * ox + a.A01 * oy + a.A02 * oz)
-                                       + py * (mvy + a.A10 * ox + a.A11 * oy + a.A12 * oz)
-                                       + pz * (mvz + a.A20 * ox + a.A21 * oy + a.A22 * oz) + m * mb;
+                        var wp = new V3(wt * px, wt * py, wt * pz);
+                        sx[i] += wp; sy[j] += wp; sz[l] += wp;
+                        double contrib = px * val.X + py * val.Y + pz * val.Z + m * mb;
                         gx += dwx * wy * wz * contrib; gy += wx * dwy * wz * contrib; gz += wx * wy * dwz * contrib;
                     }
                 }
             }
+            var sumWP = sx[0] + sx[1] + sx[2];
+            // Σ w P̄ oᵀ with o = (index − f)·dx, one column per axis.
+            var cx = dx * (sx[1] + 2 * sx[2] - fx * sumWP);
+            var cy = dx * (sy[1] + 2 * sy[2] - fy * sumWP);
+            var cz = dx * (sz[1] + 2 * sz[2] - fz * sumWP);
+            var aBar = M3.Cols(cx, cy, cz);
             // Offsets x_i − x_p depend on x_p: −Aᵀ Σ w P̄.
             var t = a.TMul(sumWP);
             _inBar[3 * p] += gx - t.X; _inBar[3 * p + 1] += gy - t.Y; _inBar[3 * p + 2] += gz - t.Z;
@@ -89,4 +118,7 @@ public sealed partial class Engine
             aBar.Store(_affineBar, 9 * p);
         }
     }
+
+    [InlineArray(9)] struct Nine { double _e; }
+    [InlineArray(3)] struct ThreeV3 { V3 _e; }
 }

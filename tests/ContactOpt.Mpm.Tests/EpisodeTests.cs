@@ -6,7 +6,7 @@ namespace ContactOpt.Mpm.Tests;
 /// <summary>Whole tiny episodes: gradients against central differences, conservation, rest, plasticity, threads.</summary>
 public class EpisodeTests
 {
-    static MpmDynamics PressTask(double floorFriction, int segments = 2, int envSteps = 4, int particles = 60)
+    static MpmDynamics PressTask(double floorFriction, int segments = 2, int envSteps = 4, int particles = 60, long storeBudget = 1L << 30)
     {
         var s = Tiny.PressScene(floorFriction: floorFriction, particles: particles);
         var e = new Engine(s, 1);
@@ -21,7 +21,7 @@ public class EpisodeTests
             int x = i % n, y = i / n % n;
             if (x + 1 < n && y >= 1) t[i + 1 - n] += m[i];
         }
-        return new MpmDynamics(s, new Target(n, t), new LossWeights(10, 10, 1), segments, envSteps);
+        return new MpmDynamics(s, new Target(n, t), new LossWeights(10, 10, 1), segments, envSteps) { StoreBudgetBytes = storeBudget };
     }
 
     [TestCase(1.5, TestName = "EpisodeGradientMatchesCentralDifferences(sphere pressing, Coulomb floor)")]
@@ -72,17 +72,65 @@ public class EpisodeTests
         }
     }
 
+    /// <summary>Loss and gradient of the same episode through two objectives: bit for bit equal; returns the gradient.</summary>
+    static double[] AssertBitIdentical(MpmDynamics a, int threadsA, MpmDynamics b, int threadsB)
+    {
+        double[] x = [0.1, -0.9, 0.2, 0.3, -0.8, -0.1];
+        using var fa = new EpisodeObjective(a, workspace: new WorkspaceOptions(threadsA));
+        using var fb = new EpisodeObjective(b, workspace: new WorkspaceOptions(threadsB));
+        var ga = new double[6]; var gb = new double[6];
+        double la = fa.LossAndGradient(x, ga), lb = fb.LossAndGradient(x, gb);
+        Assert.That(BitConverter.DoubleToInt64Bits(lb), Is.EqualTo(BitConverter.DoubleToInt64Bits(la)));
+        for (int i = 0; i < 6; i++) Assert.That(BitConverter.DoubleToInt64Bits(gb[i]), Is.EqualTo(BitConverter.DoubleToInt64Bits(ga[i])), $"gradient {i}");
+        return ga;
+    }
+
     [Test]
     public void OneAndTwoThreadsAreBitIdentical()
     {
         var dyn = PressTask(1.5, particles: 200);
-        double[] x = [0.1, -0.9, 0.2, 0.3, -0.8, -0.1];
-        using var f1 = new EpisodeObjective(dyn, workspace: new WorkspaceOptions(1));
-        using var f2 = new EpisodeObjective(dyn, workspace: new WorkspaceOptions(2));
-        var g1 = new double[6]; var g2 = new double[6];
-        double l1 = f1.LossAndGradient(x, g1), l2 = f2.LossAndGradient(x, g2);
-        Assert.That(BitConverter.DoubleToInt64Bits(l2), Is.EqualTo(BitConverter.DoubleToInt64Bits(l1)));
-        for (int i = 0; i < 6; i++) Assert.That(BitConverter.DoubleToInt64Bits(g2[i]), Is.EqualTo(BitConverter.DoubleToInt64Bits(g1[i])), $"gradient {i}");
+        AssertBitIdentical(dyn, 1, dyn, 2);
+    }
+
+    [Test]
+    public void KeptAndRebuiltSubstepsGiveBitIdenticalGradients()
+    {
+        // The episode policy (the recorded forward keeps every substep) against the rebuild policy (budget 0: the
+        // backward recomputes each segment from its input state), with two and one threads.
+        var kept = PressTask(1.5, particles: 200);
+        var rebuilt = PressTask(1.5, particles: 200, storeBudget: 0);
+        Assert.That(kept.StoresEpisode, Is.True);
+        Assert.That(rebuilt.StoresEpisode, Is.False);
+        var g = AssertBitIdentical(kept, 2, rebuilt, 1);
+        Assert.That(g.Select(Math.Abs).Max(), Is.GreaterThan(1e-3));
+    }
+
+    [Test]
+    public void KeptSubstepsAreNotUsedForOtherInputs()
+    {
+        // A backward at inputs other than the recorded forward's must rebuild the segment, not read stale substeps.
+        var kept = PressTask(1.5);
+        var rebuilt = PressTask(1.5, storeBudget: 0);
+        using var wk = kept.CreateWorkspace(); using var wr = rebuilt.CreateWorkspace();
+        var s0 = new double[kept.StateSize]; kept.InitialState(s0, new Random(0));
+        var next = new double[kept.StateSize]; var nextBar = new double[kept.StateSize];
+        for (int i = 0; i < kept.Scene.Particles; i++) nextBar[3 * i + 1] = 1;
+        double[] a1 = [0.1, -0.9, 0.2], a2 = [0.3, -0.5, -0.2];
+        wk.Forward(0, s0, a1, [], next, record: true);
+        var sk = new double[kept.StateSize]; var ak = new double[3]; var sr = new double[kept.StateSize]; var ar = new double[3];
+        wr.Forward(0, s0, a2, [], next);
+        wk.Backward(0, s0, a2, [], next, nextBar, 1.0, sk, ak, []);
+        wr.Backward(0, s0, a2, [], next, nextBar, 1.0, sr, ar, []);
+        Assert.That(ak, Is.EqualTo(ar));
+        Assert.That(sk, Is.EqualTo(sr));
+        // And at the recorded inputs it reads them: same result as rebuilding.
+        wk.Forward(0, s0, a1, [], next, record: true);
+        wr.Forward(0, s0, a1, [], next);
+        wk.Backward(0, s0, a1, [], next, nextBar, 1.0, sk, ak, []);
+        wr.Backward(0, s0, a1, [], next, nextBar, 1.0, sr, ar, []);
+        Assert.That(ak, Is.EqualTo(ar));
+        Assert.That(sk, Is.EqualTo(sr));
+        Assert.That(((MpmWorkspace)wk).StoresEpisode && !((MpmWorkspace)wr).StoresEpisode);
     }
 
     static double[] Run(Scene s, double[] frame, int substeps, double[]? velocity = null)

@@ -86,6 +86,28 @@ public class KernelAdjointTests
         }
     }
 
+    [Test]
+    public void FourLaneEigenSolveIsBitIdenticalToTheScalarOne()
+    {
+        // Lanes converge after different sweep counts (identity at once, near-isotropic late, rank-deficient, inverted):
+        // each lane must equal the scalar solve bit for bit, whatever its neighbours.
+        var rng = new Random(7);
+        M3 Rand(double scale) { var m = new M3(); for (int i = 0; i < 3; i++) for (int j = 0; j < 3; j++) m[i, j] = scale * (2 * rng.NextDouble() - 1); return m; }
+        var pool = new List<M3> { M3.Identity, M3.Diag(2, 2, 2), M3.Diag(1, 1, -0.5), new M3(), M3.Outer(new V3(1, 2, 3), new V3(-1, 0.5, 2)),
+            M3.FromQuaternion(0.9, 0.1, -0.3, 0.2) * M3.Diag(1.01, 1.01, 0.99) };
+        for (int i = 0; i < 40; i++) pool.Add(Rand(1));
+        for (int i = 0; i < 40; i++) pool.Add(M3.Identity + Rand(1e-3));
+        var lanes = new M3[4]; var got = new Svd3.Eigen[4];
+        static long[] Bits(Svd3.Eigen e) => new[] { e.A00, e.A11, e.A22, e.C0.X, e.C0.Y, e.C0.Z, e.C1.X, e.C1.Y, e.C1.Z, e.C2.X, e.C2.Y, e.C2.Z }
+            .Select(BitConverter.DoubleToInt64Bits).ToArray();
+        for (int trial = 0; trial < 200; trial++)
+        {
+            for (int i = 0; i < 4; i++) lanes[i] = pool[rng.Next(pool.Count)];
+            Svd3.EigenOf4(lanes, got);
+            for (int i = 0; i < 4; i++) Assert.That(Bits(got[i]), Is.EqualTo(Bits(Svd3.EigenOf(lanes[i]))), $"trial {trial} lane {i}");
+        }
+    }
+
     static Engine TinyEngine(Scene s, int threads = 1) => new(s, threads);
 
     [Test]
