@@ -213,7 +213,6 @@ public sealed class Ppo : ILearningAgent, ITrainingCallbacks, IDisposable
     {
         ArgumentNullException.ThrowIfNull(scaling);
         if (totalSteps < 1) throw new ArgumentOutOfRangeException(nameof(totalSteps), totalSteps, "ppo: total steps must be ≥ 1.");
-        using var exclusive = TorchThreads.Exclusive();   // one training at a time per process (see TorchThreads)
         var o = Options;
         int ne = envs.Count;
         for (int e = 0; e < ne; e++)

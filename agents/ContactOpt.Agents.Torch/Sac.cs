@@ -248,7 +248,6 @@ public sealed class Sac : ILearningAgent, ITrainingCallbacks, IDisposable
         ArgumentNullException.ThrowIfNull(env);
         ArgumentNullException.ThrowIfNull(scaling);
         if (totalSteps < 1) throw new ArgumentOutOfRangeException(nameof(totalSteps), totalSteps, "sac: total steps must be ≥ 1.");
-        using var exclusive = TorchThreads.Exclusive();   // one training at a time per process (see TorchThreads)
         if (env.ActionSpace.Shape is not [int size] || size != scaling.Size)
             throw new ArgumentException($"sac: the env's action space {env.ActionSpace} does not match the action scaling's {scaling.Size} dimensions.");
         var o = Options;

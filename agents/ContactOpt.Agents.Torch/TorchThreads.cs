@@ -7,28 +7,10 @@ namespace ContactOpt.Agents.Torch;
 /// the first training in a process sets it once to 1 (comparisons parallelise across runs on worker threads, and
 /// one intra-op thread keeps training deterministic). A program that wants another count calls
 /// <see cref="Configure"/> once, before it trains anything.
-/// Trainings are also serialised process-wide (<see cref="Exclusive"/>): two PPO/SAC trainings on two threads of one
-/// process failed with TorchSharp's native "Expected false to be true" (c10 Scalar.h, from Adam.step and
-/// Tensor.add(Tensor, Scalar)) in 13 of 24 cloth runs with <c>compare --jobs 2</c>, and never when they trained alone.
-/// The cause in TorchSharp was not found; until it is, a training waits for the one in progress, while non-torch
-/// runs still go in parallel.
 /// </summary>
 public static class TorchThreads
 {
     static readonly object Gate = new();
-    static readonly object TrainingGate = new();
-
-    /// <summary>Holds the process-wide training gate until disposed (re-entrant on the same thread).</summary>
-    internal static TrainingLease Exclusive()
-    {
-        Monitor.Enter(TrainingGate);
-        return new TrainingLease();
-    }
-
-    internal readonly struct TrainingLease : IDisposable
-    {
-        public void Dispose() => Monitor.Exit(TrainingGate);
-    }
     static int? _threads;
 
     /// <summary>The intra-op thread count in force (null before the first training or <see cref="Configure"/>).</summary>
