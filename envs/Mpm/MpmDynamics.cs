@@ -100,13 +100,28 @@ public sealed class MpmDynamics : Dynamics
     /// </summary>
     public double NormalisedIou(ReadOnlySpan<double> state)
     {
+        var (iou0, iou, self) = IouTerms(state);
+        if (!(self > iou0)) return 0;
+        return Math.Clamp((iou - iou0) / (self - iou0), 0, 1);
+    }
+
+    /// <summary>The soft IoUs behind <see cref="NormalisedIou"/>: of the initial state, of <paramref name="state"/> and of the target with itself.</summary>
+    public (double Initial, double Final, double Target) IouTerms(ReadOnlySpan<double> state)
+    {
         var e = new Engine(Scene, 1);
         var s0 = new double[StateSize];
         InitialState(s0, new Random(0));
-        double iou0 = e.Iou(s0, Target), iou = e.Iou(state.ToArray(), Target);
-        double self = Engine.SoftIou(Target.MaxMass, Target.SumSquares, Target.TotalMass, Target);
-        if (!(self > iou0)) return 0;
-        return Math.Clamp((iou - iou0) / (self - iou0), 0, 1);
+        return (e.Iou(s0, Target), e.Iou(state.ToArray(), Target), Engine.SoftIou(Target.MaxMass, Target.SumSquares, Target.TotalMass, Target));
+    }
+
+    public override bool HasFinalStateMetrics => true;
+
+    /// <summary>PlasticineLab's normalised incremental IoU of the final state, success at ≥ <see cref="PlasticineTasks.IouSuccess"/>.</summary>
+    public override IReadOnlyList<StateMetric> FinalStateMetrics(ReadOnlySpan<double> finalState)
+    {
+        double iou = NormalisedIou(finalState);
+        return [new StateMetric("iou", iou, $"PlasticineLab's normalised incremental IoU of the final grid mass with the target (success ≥ {PlasticineTasks.IouSuccess})",
+            iou >= PlasticineTasks.IouSuccess)];
     }
 
     public override Frame RenderState(ReadOnlySpan<double> state, ReadOnlySpan<double> action, string? label = null) =>
