@@ -159,7 +159,7 @@ public static class PlasticineTasks
             $"contact softness {F(softness)}. x ∈ [−1, 1]^{segments * scene.ActionSize}: {segments} segments × {scene.ActionSize} velocity commands " +
             $"(action × scale = displacement per env step), initial guess 0. Loss = Σ over env steps of {F(w.Density)}·density + {F(w.Sdf)}·SDF + " +
             $"{F(w.Contact)}·contact (PlasticineLab's). Target: grid mass after the scripted reference motion in this simulator at this preset " +
-            $"(success: loss < 1.05 × the reference motion's loss); PlasticineLab's normalised IoU ≥ {F(IouSuccess)} is reported as success in the findings. " +
+            $"(success: loss < 1.05 × the reference motion's loss); PlasticineLab's normalised IoU of the final state is printed by eval, success at ≥ {F(IouSuccess)} (degenerate when the initial state's soft IoU is at least the target's own; see docs/plasticine-findings.md). " +
             $"Exact gradients by hand-written adjoints (kernel route). Step view: one step per segment, observation = {dyn.ObservedParticles.Count} " +
             $"particles' positions and velocities + primitive positions{(dyn.RotatingPrimitives > 0 ? " and orientations (quaternions, w first)" : "")}, reward = −segment loss." +
             string.Concat(scene.Primitives.Where(p => p.Motion == Motion.RollingPin).Select(p =>

