@@ -113,23 +113,27 @@ public static class Landscape
         plt.Add.ColorBar(hm).Label = logColor ? "log₁₀ loss" : "loss";
         if (r.Arrows.Length > 0)
         {
-            // Directions only (normalised −∇ in the slice's coordinates); zero gradients (flat regions) as dots.
-            var vectors = new List<RootedCoordinateVector>();
+            // Directions only (normalised −∇ in the slice's coordinates), drawn in data space as a segment from the
+            // evaluation point with a dot at its head; zero gradients (flat regions) as small circles. (ScottPlot's
+            // VectorField takes the vector in pixel space, y down, and drew many arrows reversed: see sphere:dim=2.)
+            int side = Math.Max(1, (int)Math.Round(Math.Sqrt(r.Arrows.Length)));
+            double lx = 0.8 * (r.Xs[^1] - r.Xs[0] + dx) / side, ly = 0.8 * (r.Ys[^1] - r.Ys[0] + dy) / side;
             foreach (var (x, y, gx, gy) in r.Arrows)
             {
                 double n = Math.Sqrt(gx * gx + gy * gy);
                 if (n > 0 && double.IsFinite(n))
-                    vectors.Add(new RootedCoordinateVector(new Coordinates(x, y), new System.Numerics.Vector2((float)(gx / n), (float)(gy / n))));
+                {
+                    double ux = gx / n * lx / 2, uy = gy / n * ly / 2;
+                    var line = plt.Add.Line(x - ux, y - uy, x + ux, y + uy);
+                    line.Color = Colors.White; line.LineWidth = 1.5f; line.MarkerSize = 0;
+                    var head = plt.Add.Marker(x + ux, y + uy, MarkerShape.FilledCircle, 5);
+                    head.Color = Colors.White;
+                }
                 else
                 {
-                    var dot = plt.Add.Marker(x, y, MarkerShape.FilledCircle, 4);
+                    var dot = plt.Add.Marker(x, y, MarkerShape.OpenCircle, 4);
                     dot.Color = Colors.White.WithAlpha(0.7);
                 }
-            }
-            if (vectors.Count > 0)
-            {
-                var field = plt.Add.VectorField(vectors, Colors.White);
-                field.MaximumArrowLength = (float)(560.0 / Math.Sqrt(r.Arrows.Length) * 0.8);
             }
         }
         if (r.Marker is var (mx, my))
@@ -138,7 +142,7 @@ public static class Landscape
             m.Color = Colors.Red;
             m.LegendText = r.MarkerLabel;
         }
-        plt.Title($"{r.Task}: loss landscape ({nx}×{ny}){(r.Arrows.Length > 0 ? ", arrows: normalised −∇" : "")}");
+        plt.Title($"{r.Task}: loss landscape ({nx}×{ny}){(r.Arrows.Length > 0 ? ", segments: normalised −∇ (dot = head)" : "")}");
         plt.XLabel(r.XLabel);
         plt.YLabel(r.YLabel);
         plt.Axes.SetLimits(r.Xs[0] - dx / 2, r.Xs[^1] + dx / 2, r.Ys[0] - dy / 2, r.Ys[^1] + dy / 2);

@@ -131,4 +131,15 @@ public abstract class Dynamics
 
     /// <summary>Substeps between two recorded states in filmstrips.</summary>
     public virtual int TraceEvery => 1;
+
+    /// <summary>
+    /// Optional named measures of an episode's final state, reported beside the loss by <c>eval</c> (for example
+    /// PlasticineLab's normalised IoU with its success threshold). Not part of the objective and not stored in
+    /// results databases. Default: none (<see cref="HasFinalStateMetrics"/> false, so no extra rollout is run).
+    /// </summary>
+    public virtual IReadOnlyList<StateMetric> FinalStateMetrics(ReadOnlySpan<double> finalState) => [];
+    public virtual bool HasFinalStateMetrics => false;
 }
+
+/// <summary>A named measure of a final state (see <see cref="Dynamics.FinalStateMetrics"/>); <paramref name="Success"/> is null when the measure has no threshold.</summary>
+public readonly record struct StateMetric(string Name, double Value, string Description, bool? Success = null);

@@ -31,7 +31,7 @@ public sealed partial class Engine
     int _slabs;                       // slabs of the current frame
     const int SlabWidth = 2;          // same-colour slabs are separated by one slab ≥ 2 cells: their 3-node stencils never meet
     int _zLo, _zHi, _yLo, _yHi, _xLo, _xHi;   // node bounding box touched by the particles (inclusive)
-    // Pose adjoints: per node-block partials (3 per primitive), summed in block order.
+    // Pose adjoints: per node-block partials (the frame's pose layout: 3 per primitive, then 4 per primitive), summed in block order.
     readonly double[] _posePartials;
     const int NodeGrain = 1;   // one z-layer of nodes per block
     const int ParticleGrain = 64;
@@ -48,7 +48,7 @@ public sealed partial class Engine
         _sorted = new int[_np];
         int maxSlabs = (_n + SlabWidth - 1) / SlabWidth;
         _slabStart = new int[maxSlabs + 1]; _slabCount = new int[maxSlabs];
-        _posePartials = new double[2 * _n * 3 * Math.Max(1, scene.Primitives.Length)];
+        _posePartials = new double[2 * _n * Math.Max(1, scene.PoseSize)];
         _affineBar = new double[9 * _np]; _vBarTotal = new double[3 * _np]; _ownRecord = new double[RecordSize * _np];
         _g2pBody = G2PBlock; _stressBody = StressBlock; _gridBody = GridBlock; _prepareBody = PrepareBlock;
         _p2gSlab = P2GSlab; _g2pBarParticles = G2PBackwardParticles; _g2pBarSlab = G2PBackwardSlab;
@@ -235,7 +235,7 @@ public sealed partial class Engine
         ColouredSlabs(_g2pBarSlab);
         Tick(6, ref t0);
         // Grid adjoint: primitive position adjoints of frames f and f+1 in per-layer partials.
-        int layers = _zHi - _zLo + 1, pp = 3 * _s.Primitives.Length;
+        int layers = _zHi - _zLo + 1, pp = _s.PoseSize;
         Array.Clear(_posePartials, 0, 2 * layers * pp);
         _loop.For(layers, NodeGrain, _gridBarBody);
         var poseBar0 = new Span<double>(inputBar, _s.PoseOffset, pp);
@@ -322,36 +322,104 @@ public sealed partial class Engine
         }
     }
 
-    // ---- primitive kinematics: position_{f+1} = clamp(position_f + v_f, lower, upper) ----
+    // ---- primitive kinematics (PlasticineLab's forward_kinematics, once per substep) ----
+    // Translate: position_{f+1} = clamp(position_f + v_f, lower, upper), orientation copied.
+    // Rotate: as Translate, and rotation_{f+1} = N(quat(w_f) ⊗ rotation_f) (a world-frame rotation).
+    // RollingPin: channels (roll, yaw, dy); rotation_{f+1} = N(quat(−yaw ŷ) ⊗ N(rotation_f ⊗ quat(roll ŷ))),
+    // position_{f+1} = clamp(position_f + (−0.03·roll·R₂₁, dy, 0.03·roll·R₀₁)), i.e. 0.03·roll·(ŷ × R_f(−ŷ)) + dy·ŷ.
 
     void Kinematics(double[] input, double[] output, double[] velocity)
     {
-        int po = _s.PoseOffset;
-        for (int k = 0; k < _s.Primitives.Length; k++)
+        int po = _s.PoseOffset, ro = _s.RotOffset, np = _s.Primitives.Length;
+        for (int k = 0; k < np; k++)
         {
             var pr = _s.Primitives[k];
+            var q0 = Quat.Load(input, ro + 4 * k);
+            var step = new V3(velocity[3 * k], velocity[3 * k + 1], velocity[3 * k + 2]);
+            var q1 = q0;
+            if (pr.Motion == Motion.RollingPin)
+            {
+                var r0 = q0.Matrix();
+                double roll = step.X;
+                step = new V3(-Primitive.RollRadius * roll * r0.A21, step.Z, Primitive.RollRadius * roll * r0.A01);
+                var qa = Quat.Mul(q0, Quat.AboutY(roll)).Normalized();
+                q1 = Quat.Mul(Quat.AboutY(-velocity[3 * k + 1]), qa).Normalized();
+            }
+            else if (pr.Motion == Motion.Rotate)
+                q1 = Quat.Mul(Quat.AxisAngle(V3.Load(velocity, 3 * np + 3 * k)), q0).Normalized();
             for (int d = 0; d < 3; d++)
             {
-                double x = input[po + 3 * k + d] + velocity[3 * k + d];
+                double x = input[po + 3 * k + d] + step[d];
                 output[po + 3 * k + d] = Math.Min(Math.Max(x, pr.Lower[d]), pr.Upper[d]);
             }
+            q1.Store(output, ro + 4 * k);
         }
     }
 
+    /// <summary>Adjoint of <see cref="Kinematics"/>: from ∂L/∂pose_{f+1} (<see cref="Scene.PoseSize"/> values) adds to ∂L/∂pose_f and ∂L/∂velocity.</summary>
     void KinematicsBackward(double[] input, double[] velocity, ReadOnlySpan<double> poseBar1, double[] inputBar, double[] velocityBar)
     {
-        int po = _s.PoseOffset;
-        for (int k = 0; k < _s.Primitives.Length; k++)
+        int po = _s.PoseOffset, ro = _s.RotOffset, np = _s.Primitives.Length;
+        for (int k = 0; k < np; k++)
         {
             var pr = _s.Primitives[k];
+            var q0 = Quat.Load(input, ro + 4 * k);
+            var q1Bar = Quat.Load(poseBar1, 3 * np + 4 * k);
+            var step = new V3(velocity[3 * k], velocity[3 * k + 1], velocity[3 * k + 2]);
+            M3 r0 = default;
+            if (pr.Motion == Motion.RollingPin)
+            {
+                r0 = q0.Matrix();
+                step = new V3(-Primitive.RollRadius * step.X * r0.A21, step.Z, Primitive.RollRadius * step.X * r0.A01);
+            }
+            var stepBar = new V3();
             for (int d = 0; d < 3; d++)
             {
-                double x = input[po + 3 * k + d] + velocity[3 * k + d];
+                double x = input[po + 3 * k + d] + step[d];
                 if (x < pr.Lower[d] || x > pr.Upper[d]) continue;   // clamped: no gradient
                 double g = poseBar1[3 * k + d];
                 inputBar[po + 3 * k + d] += g;
-                velocityBar[3 * k + d] += g;
+                stepBar[d] = g;
             }
+            var q0Bar = new Quat();
+            if (pr.Motion == Motion.RollingPin)
+            {
+                double roll = velocity[3 * k], yaw = velocity[3 * k + 1];
+                // Translation: step = (−c·roll·R₂₁, dy, c·roll·R₀₁).
+                double c = Primitive.RollRadius;
+                double rollBar = c * (-r0.A21 * stepBar.X + r0.A01 * stepBar.Z);
+                double dyBar = stepBar.Y;
+                var rBar = new M3 { A21 = -c * roll * stepBar.X, A01 = c * roll * stepBar.Z };
+                q0Bar += Quat.MatrixBackward(q0, rBar);
+                // Rotation: s = q0 ⊗ C, qa = N(s), t = B ⊗ qa, q1 = N(t).
+                var cq = Quat.AboutY(roll); var bq = Quat.AboutY(-yaw);
+                var sq = Quat.Mul(q0, cq); var qa = sq.Normalized(); var tq = Quat.Mul(bq, qa);
+                var tBar = Quat.NormalizedBackward(tq, q1Bar);
+                var bBar = new Quat(); var qaBar = new Quat();
+                Quat.MulBackward(bq, qa, tBar, ref bBar, ref qaBar);
+                var sBar = Quat.NormalizedBackward(sq, qaBar);
+                var cBar = new Quat();
+                Quat.MulBackward(q0, cq, sBar, ref q0Bar, ref cBar);
+                rollBar += Quat.AboutYBackward(roll, cBar);
+                double yawBar = -Quat.AboutYBackward(-yaw, bBar);
+                velocityBar[3 * k] += rollBar; velocityBar[3 * k + 1] += yawBar; velocityBar[3 * k + 2] += dyBar;
+            }
+            else
+            {
+                for (int d = 0; d < 3; d++) velocityBar[3 * k + d] += stepBar[d];
+                if (pr.Motion == Motion.Rotate)
+                {
+                    var w = V3.Load(velocity, 3 * np + 3 * k);
+                    var aq = Quat.AxisAngle(w);
+                    var tq = Quat.Mul(aq, q0);
+                    var tBar = Quat.NormalizedBackward(tq, q1Bar);
+                    var aBar = new Quat();
+                    Quat.MulBackward(aq, q0, tBar, ref aBar, ref q0Bar);
+                    Quat.AxisAngleBackward(w, aBar).AddTo(velocityBar, 3 * np + 3 * k);
+                }
+                else q0Bar = q1Bar;   // orientation copied
+            }
+            q0Bar.AddTo(inputBar, ro + 4 * k);
         }
     }
 

@@ -77,7 +77,7 @@ public sealed partial class Engine
         _gvBar.CopyTo(inputBar[(3 * np)..]);
     }
 
-    /// <summary>Grid update: input [momentum (3·nodes), mass (nodes), positions at f (3P), at f+1 (3P)] → grid velocity (3·nodes).</summary>
+    /// <summary>Grid update: input [momentum (3·nodes), mass (nodes), poses at f (positions 3P, quaternions 4P), at f+1 (the same)] → grid velocity (3·nodes).</summary>
     internal void GridForward(ReadOnlySpan<double> input, Span<double> output)
     {
         BindGrid(input);
@@ -90,7 +90,7 @@ public sealed partial class Engine
         BindGrid(input);
         outputBar.CopyTo(_gvBar);
         Array.Clear(_gpBar); Array.Clear(_gmBar);
-        int pp = 3 * _s.Primitives.Length;
+        int pp = _s.PoseSize;
         Array.Clear(_posePartials);
         _loop.For(_n, NodeGrain, _gridBarBody);
         inputBar.Clear();
@@ -105,12 +105,33 @@ public sealed partial class Engine
 
     void BindGrid(ReadOnlySpan<double> input)
     {
-        int pp = 3 * _s.Primitives.Length;
+        int pp = _s.PoseSize;
         input[..(3 * _nodes)].CopyTo(_gp); input.Slice(3 * _nodes, _nodes).CopyTo(_gm);
         _in = new double[_s.FrameSize]; _out = new double[_s.FrameSize];
         input.Slice(4 * _nodes, pp).CopyTo(_in.AsSpan(_s.PoseOffset));
         input.Slice(4 * _nodes + pp, pp).CopyTo(_out.AsSpan(_s.PoseOffset));
         FullBox();
+    }
+
+    /// <summary>Kinematics: input [pose at f (<see cref="Scene.PoseSize"/>), velocity (<see cref="Scene.VelocitySize"/>)] → pose at f+1.</summary>
+    internal void KinematicsForward(ReadOnlySpan<double> input, Span<double> output)
+    {
+        int pp = _s.PoseSize;
+        var a = new double[_s.FrameSize]; var b = new double[_s.FrameSize];
+        input[..pp].CopyTo(a.AsSpan(_s.PoseOffset));
+        Kinematics(a, b, input[pp..].ToArray());
+        b.AsSpan(_s.PoseOffset, pp).CopyTo(output);
+    }
+
+    internal void KinematicsBackwardForTest(ReadOnlySpan<double> input, ReadOnlySpan<double> outputBar, Span<double> inputBar)
+    {
+        int pp = _s.PoseSize;
+        var a = new double[_s.FrameSize]; var aBar = new double[_s.FrameSize];
+        input[..pp].CopyTo(a.AsSpan(_s.PoseOffset));
+        var vel = input[pp..].ToArray(); var velBar = new double[vel.Length];
+        KinematicsBackward(a, vel, outputBar, aBar, velBar);
+        aBar.AsSpan(_s.PoseOffset, pp).CopyTo(inputBar);
+        velBar.CopyTo(inputBar[pp..]);
     }
 
     internal int NodeCount => Nodes;

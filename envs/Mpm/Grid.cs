@@ -36,10 +36,13 @@ public sealed partial class Engine
         var v = new V3(_gp[3 * node] / m, _gp[3 * node + 1] / m - _s.Dt * _s.GravityScale, _gp[3 * node + 2] / m);
         chain[0] = v;
         var pos = new V3(x * _s.Dx, y * _s.Dx, z * _s.Dx);
-        int po = _s.PoseOffset;
+        int po = _s.PoseOffset, ro = _s.RotOffset;
         for (int k = 0; k < _s.Primitives.Length; k++)
         {
-            v = Collide(_s.Primitives[k], pos, v, V3.Load(_in, po + 3 * k), V3.Load(_out, po + 3 * k));
+            var pr = _s.Primitives[k];
+            v = pr.Rotates
+                ? CollideRotating(pr, pos, v, V3.Load(_in, po + 3 * k), V3.Load(_out, po + 3 * k), Quat.Load(_in, ro + 4 * k), Quat.Load(_out, ro + 4 * k))
+                : Collide(pr, pos, v, V3.Load(_in, po + 3 * k), V3.Load(_out, po + 3 * k));
             chain[k + 1] = v;
         }
         return Walls(v, x, y, z, out wallFlags);
@@ -54,7 +57,28 @@ public sealed partial class Engine
         double s = _s.Softness;
         double infl = Math.Min(Math.Exp(-d * s), 1);
         if (!((s > 0 && infl > 0.1) || d <= 0)) return v;
-        var vc = (1 / _s.Dt) * (p1 - p0);
+        return Project(v, (1 / _s.Dt) * (p1 - p0), nrm, infl, pr.Friction);
+    }
+
+    /// <summary>
+    /// Soft contact of a rotating primitive with poses (p0, q0) at frame f and (p1, q1) at f+1: SDF and normal in the
+    /// local frame of (p0, q0); collider velocity (p1 + R1 R0ᵀ(node − p0) − node)/dt, as PlasticineLab's collider_v.
+    /// </summary>
+    V3 CollideRotating(Primitive pr, V3 node, V3 v, V3 p0, V3 p1, Quat q0, Quat q1)
+    {
+        var r0 = q0.Matrix();
+        var ql = r0.TMul(node - p0);
+        pr.Local(ql, out double d, out var g, out _);
+        double s = _s.Softness;
+        double infl = Math.Min(Math.Exp(-d * s), 1);
+        if (!((s > 0 && infl > 0.1) || d <= 0)) return v;
+        var vc = (1 / _s.Dt) * (p1 + q1.Matrix() * ql - node);
+        return Project(v, vc, r0 * g, infl, pr.Friction);
+    }
+
+    /// <summary>The velocity projection of the contact: relative velocity, approaching normal part removed, Coulomb friction, blend by the influence.</summary>
+    static V3 Project(V3 v, V3 vc, V3 nrm, double infl, double friction)
+    {
         var u = v - vc;
         double un = u.Dot(nrm);
         var ut = u - Math.Min(un, 0) * nrm;
@@ -62,9 +86,48 @@ public sealed partial class Engine
         if (un < 0 && Math.Sqrt(ut.Norm2) > 1e-30)
         {
             double l = Math.Sqrt(ut.Norm2 + 1e-14);
-            utf = (Math.Max(0, l + pr.Friction * un) / l) * ut;
+            utf = (Math.Max(0, l + friction * un) / l) * ut;
         }
         return vc + (1 - infl) * u + infl * utf;
+    }
+
+    /// <summary>Adjoint of <see cref="Project"/>: returns ∂L/∂v, writes ∂L/∂vc, ∂L/∂n and ∂L/∂influence.</summary>
+    static V3 ProjectBackward(V3 v, V3 vc, V3 nrm, double infl, double friction, V3 outBar, out V3 vcBar, out V3 nBar, out double inflBar)
+    {
+        var u = v - vc;
+        double un = u.Dot(nrm);
+        var ut = u - Math.Min(un, 0) * nrm;
+        bool flag = un < 0 && Math.Sqrt(ut.Norm2) > 1e-30;
+        double l = 0, gg = 0;
+        var utf = ut;
+        if (flag) { l = Math.Sqrt(ut.Norm2 + 1e-14); gg = Math.Max(0, l + friction * un); utf = (gg / l) * ut; }
+        // out = vc + (1 − infl) u + infl·utf
+        vcBar = outBar;
+        var uBar = (1 - infl) * outBar;
+        var utfBar = infl * outBar;
+        inflBar = outBar.Dot(utf - u);
+        V3 utBar;
+        double unBar = 0;
+        if (flag)
+        {
+            double sc = gg / l;
+            utBar = sc * utfBar;
+            double scBar = utfBar.Dot(ut);
+            double gBar = scBar / l, lBar = -scBar * gg / (l * l);
+            if (l + friction * un > 0) { lBar += gBar; unBar += friction * gBar; }
+            utBar = utBar + (lBar / l) * ut;
+        }
+        else utBar = utfBar;
+        // ut = u − min(un, 0) n
+        uBar = uBar + utBar;
+        nBar = new V3();
+        if (un < 0) { unBar -= utBar.Dot(nrm); nBar = nBar - un * utBar; }
+        // un = u·n
+        uBar = uBar + unBar * nrm;
+        nBar = nBar + unBar * u;
+        // u = v − vc
+        vcBar = vcBar - uBar;
+        return uBar;
     }
 
     /// <summary>Adjoint of <see cref="Collide"/>: returns ∂L/∂v and adds ∂L/∂p0, ∂L/∂p1.</summary>
@@ -78,46 +141,46 @@ public sealed partial class Engine
         double infl = Math.Min(ex, 1);
         if (!((s > 0 && infl > 0.1) || d <= 0)) return outBar;
         double invDt = 1 / _s.Dt;
-        var vc = invDt * (p1 - p0);
-        var u = v - vc;
-        double un = u.Dot(nrm);
-        var ut = u - Math.Min(un, 0) * nrm;
-        bool flag = un < 0 && Math.Sqrt(ut.Norm2) > 1e-30;
-        double l = 0, gg = 0;
-        var utf = ut;
-        if (flag) { l = Math.Sqrt(ut.Norm2 + 1e-14); gg = Math.Max(0, l + pr.Friction * un); utf = (gg / l) * ut; }
-        // out = vc + (1 − infl) u + infl·utf
-        var vcBar = outBar;
-        var uBar = (1 - infl) * outBar;
-        var utfBar = infl * outBar;
-        double inflBar = outBar.Dot(utf - u);
-        V3 utBar;
-        double unBar = 0;
-        if (flag)
-        {
-            double sc = gg / l;
-            utBar = sc * utfBar;
-            double scBar = utfBar.Dot(ut);
-            double gBar = scBar / l, lBar = -scBar * gg / (l * l);
-            if (l + pr.Friction * un > 0) { lBar += gBar; unBar += pr.Friction * gBar; }
-            utBar = utBar + (lBar / l) * ut;
-        }
-        else utBar = utfBar;
-        // ut = u − min(un, 0) n
-        uBar = uBar + utBar;
-        var nBar = new V3();
-        if (un < 0) { unBar -= utBar.Dot(nrm); nBar = nBar - un * utBar; }
-        // un = u·n
-        uBar = uBar + unBar * nrm;
-        nBar = nBar + unBar * u;
-        // u = v − vc
-        var vBar = uBar;
-        vcBar = vcBar - uBar;
+        var vBar = ProjectBackward(v, invDt * (p1 - p0), nrm, infl, pr.Friction, outBar, out var vcBar, out var nBar, out double inflBar);
         // influence = exp(−d s) when d > 0 (1 otherwise); d and n depend on p0 (∂d/∂p0 = −n, ∂n/∂p0 = −H).
         double dBar = d > 0 && ex < 1 ? -s * ex * inflBar : 0;
         p0Bar = p0Bar - dBar * nrm - hw * nBar;
         p0Bar = p0Bar - invDt * vcBar;
         p1Bar = p1Bar + invDt * vcBar;
+        return vBar;
+    }
+
+    /// <summary>Adjoint of <see cref="CollideRotating"/>: returns ∂L/∂v and adds ∂L/∂p0, ∂L/∂p1, ∂L/∂q0, ∂L/∂q1.</summary>
+    V3 CollideRotatingBackward(Primitive pr, V3 node, V3 v, V3 p0, V3 p1, Quat q0, Quat q1, V3 outBar,
+        ref V3 p0Bar, ref V3 p1Bar, ref Quat q0Bar, ref Quat q1Bar)
+    {
+        var r0 = q0.Matrix();
+        var rel = node - p0;
+        var ql = r0.TMul(rel);
+        pr.Local(ql, out double d, out var g, out var h);
+        double s = _s.Softness;
+        double ex = Math.Exp(-d * s);
+        double infl = Math.Min(ex, 1);
+        if (!((s > 0 && infl > 0.1) || d <= 0)) return outBar;
+        double invDt = 1 / _s.Dt;
+        var r1 = q1.Matrix();
+        var vc = invDt * (p1 + r1 * ql - node);
+        var vBar = ProjectBackward(v, vc, r0 * g, infl, pr.Friction, outBar, out var vcBar, out var nBar, out double inflBar);
+        double dBar = d > 0 && ex < 1 ? -s * ex * inflBar : 0;
+        // vc = (p1 + R1 ql − node)/dt
+        var w = invDt * vcBar;
+        p1Bar = p1Bar + w;
+        var r1Bar = M3.Outer(w, ql);
+        var qlBar = r1.TMul(w);
+        // n = R0 g(ql); d = d(ql)
+        var r0Bar = M3.Outer(nBar, g);
+        var gBar = r0.TMul(nBar);
+        qlBar = qlBar + dBar * g + h * gBar;
+        // ql = R0ᵀ (node − p0)
+        r0Bar = r0Bar + M3.Outer(rel, qlBar);
+        p0Bar = p0Bar - r0 * qlBar;
+        q0Bar += Quat.MatrixBackward(q0, r0Bar);
+        q1Bar += Quat.MatrixBackward(q1, r1Bar);
         return vBar;
     }
 
@@ -203,7 +266,7 @@ public sealed partial class Engine
 
     void GridBackwardBlock(int start, int end)
     {
-        int n = _n, pp = 3 * _s.Primitives.Length, po = _s.PoseOffset;
+        int n = _n, pp = _s.PoseSize, po = _s.PoseOffset, ro = _s.RotOffset;
         Span<V3> chain = stackalloc V3[MaxPrimitives + 1];
         for (int layer = start; layer < end; layer++)
         {
@@ -222,8 +285,17 @@ public sealed partial class Engine
                     var pos = new V3(x * _s.Dx, y * _s.Dx, z * _s.Dx);
                     for (int k = np - 1; k >= 0; k--)
                     {
+                        var pr = _s.Primitives[k];
                         var p0b = V3.Load(part0, 3 * k); var p1b = V3.Load(part1, 3 * k);
-                        bar = CollideBackward(_s.Primitives[k], pos, chain[k], V3.Load(_in, po + 3 * k), V3.Load(_out, po + 3 * k), bar, ref p0b, ref p1b);
+                        if (pr.Rotates)
+                        {
+                            int qo = 3 * np + 4 * k;
+                            var q0b = Quat.Load(part0, qo); var q1b = Quat.Load(part1, qo);
+                            bar = CollideRotatingBackward(pr, pos, chain[k], V3.Load(_in, po + 3 * k), V3.Load(_out, po + 3 * k),
+                                Quat.Load(_in, ro + 4 * k), Quat.Load(_out, ro + 4 * k), bar, ref p0b, ref p1b, ref q0b, ref q1b);
+                            q0b.Store(part0, qo); q1b.Store(part1, qo);
+                        }
+                        else bar = CollideBackward(pr, pos, chain[k], V3.Load(_in, po + 3 * k), V3.Load(_out, po + 3 * k), bar, ref p0b, ref p1b);
                         p0b.Store(part0, 3 * k); p1b.Store(part1, 3 * k);
                     }
                     // chain[0] = P/M + dt g

@@ -127,8 +127,8 @@ public sealed partial class Engine
     void ContactMin(double[] frame, int k, out double dmin, out int arg, out V3 normal)
     {
         var pr = _s.Primitives[k];
-        var r = pr.Rotation;
-        bool ident = pr.IsIdentity;
+        var r = pr.Rotates ? Quat.Load(frame, _s.RotOffset + 4 * k).Matrix() : pr.Rotation;
+        bool ident = !pr.Rotates && pr.IsIdentity;
         var pos = V3.Load(frame, _s.PoseOffset + 3 * k);
         dmin = double.PositiveInfinity; arg = -1; normal = new V3();
         for (int p = 0; p < _np; p++)
@@ -170,6 +170,14 @@ public sealed partial class Engine
             double g = scale * w.Contact * 2 * dmin;
             (g * nrm).AddTo(frameBar, 3 * arg);
             (-g * nrm).AddTo(frameBar, _s.PoseOffset + 3 * k);
+            if (_s.Primitives[k].Rotates)
+            {
+                // d = sdf(R ᵀ(x − p)): ∂d/∂R = (x − p) gᵀ with g = Rᵀ n the local gradient.
+                int ro = _s.RotOffset + 4 * k;
+                var q = Quat.Load(frame, ro);
+                var rel = V3.Load(frame, 3 * arg) - V3.Load(frame, _s.PoseOffset + 3 * k);
+                Quat.MatrixBackward(q, M3.Outer(g * rel, q.Matrix().TMul(nrm))).AddTo(frameBar, ro);
+            }
         }
     }
 

@@ -58,7 +58,9 @@ public sealed class MpmDynamics : Dynamics
     public override int StateSize => Scene.FrameSize;
     public override int ActionSize => Scene.ActionSize;
     public override int Horizon => Segments;
-    public override int ObservationSize => 6 * _observed.Length + 3 * Scene.Primitives.Length;
+    public override int ObservationSize => 6 * _observed.Length + 3 * Scene.Primitives.Length + 4 * RotatingPrimitives;
+    /// <summary>Primitives whose orientation changes (their quaternions are observed after the positions).</summary>
+    public int RotatingPrimitives => Scene.Primitives.Count(p => p.Rotates);
     public override Box ActionBounds => _bounds;
     public override Box ActionSamplingBox => _bounds;
     public override void InitialGuess(int t, Span<double> action) => action.Clear();
@@ -66,17 +68,44 @@ public sealed class MpmDynamics : Dynamics
     public override int TraceEvery => Scene.Substeps;
     public override SegmentWorkspace CreateWorkspace(WorkspaceOptions? options = null) => new MpmWorkspace(this, options);
 
-    /// <summary>Per-substep primitive displacements of an action (clipped to [−1, 1]): action·scale/substeps.</summary>
+    /// <summary>
+    /// Per-substep primitive velocities of an action (clipped to [−1, 1]), <see cref="Scene.VelocitySize"/> values:
+    /// action·scale/substeps for the 3 displacement (or rolling-pin) channels of each primitive, then
+    /// action·angular scale/substeps for the angular channels of a rotating one.
+    /// </summary>
     public void Velocities(ReadOnlySpan<double> action, double[] velocity)
     {
         Array.Clear(velocity);
         var prims = Scene.Primitives;
-        for (int k = 0; k < prims.Length; k++)
+        int np = prims.Length;
+        for (int k = 0; k < np; k++)
         {
             if (prims[k].ActionDim == 0) continue;
             int o = Scene.ActionOffsets[k];
             for (int d = 0; d < 3; d++)
                 velocity[3 * k + d] = Math.Clamp(action[o + d], -1, 1) * prims[k].ActionScale[d] / Scene.Substeps;
+            if (prims[k].Motion == Motion.Rotate)
+                for (int d = 0; d < 3; d++)
+                    velocity[3 * np + 3 * k + d] = Math.Clamp(action[o + 3 + d], -1, 1) * prims[k].AngularScale[d] / Scene.Substeps;
+        }
+    }
+
+    /// <summary>Adjoint of <see cref="Velocities"/>: ∂L/∂action from the per-substep velocity adjoint summed over the segment's substeps.</summary>
+    public void VelocitiesBackward(ReadOnlySpan<double> action, ReadOnlySpan<double> velocitySumBar, Span<double> actionBar)
+    {
+        var prims = Scene.Primitives;
+        int np = prims.Length;
+        for (int k = 0; k < np; k++)
+        {
+            if (prims[k].ActionDim == 0) continue;
+            int o = Scene.ActionOffsets[k];
+            for (int d = 0; d < prims[k].ActionDim; d++)
+            {
+                double a = action[o + d];
+                double scale = d < 3 ? prims[k].ActionScale[d] : prims[k].AngularScale[d - 3];
+                double bar = d < 3 ? velocitySumBar[3 * k + d] : velocitySumBar[3 * np + 3 * k + d - 3];
+                actionBar[o + d] = a < -1 || a > 1 ? 0 : bar * scale / Scene.Substeps;
+            }
         }
     }
 
@@ -86,13 +115,28 @@ public sealed class MpmDynamics : Dynamics
     /// </summary>
     public double NormalisedIou(ReadOnlySpan<double> state)
     {
+        var (iou0, iou, self) = IouTerms(state);
+        if (!(self > iou0)) return 0;
+        return Math.Clamp((iou - iou0) / (self - iou0), 0, 1);
+    }
+
+    /// <summary>The soft IoUs behind <see cref="NormalisedIou"/>: of the initial state, of <paramref name="state"/> and of the target with itself.</summary>
+    public (double Initial, double Final, double Target) IouTerms(ReadOnlySpan<double> state)
+    {
         var e = new Engine(Scene, 1);
         var s0 = new double[StateSize];
         InitialState(s0, new Random(0));
-        double iou0 = e.Iou(s0, Target), iou = e.Iou(state.ToArray(), Target);
-        double self = Engine.SoftIou(Target.MaxMass, Target.SumSquares, Target.TotalMass, Target);
-        if (!(self > iou0)) return 0;
-        return Math.Clamp((iou - iou0) / (self - iou0), 0, 1);
+        return (e.Iou(s0, Target), e.Iou(state.ToArray(), Target), Engine.SoftIou(Target.MaxMass, Target.SumSquares, Target.TotalMass, Target));
+    }
+
+    public override bool HasFinalStateMetrics => true;
+
+    /// <summary>PlasticineLab's normalised incremental IoU of the final state, success at ≥ <see cref="PlasticineTasks.IouSuccess"/>.</summary>
+    public override IReadOnlyList<StateMetric> FinalStateMetrics(ReadOnlySpan<double> finalState)
+    {
+        double iou = NormalisedIou(finalState);
+        return [new StateMetric("iou", iou, $"PlasticineLab's normalised incremental IoU of the final grid mass with the target (success ≥ {PlasticineTasks.IouSuccess})",
+            iou >= PlasticineTasks.IouSuccess)];
     }
 
     public override Frame RenderState(ReadOnlySpan<double> state, ReadOnlySpan<double> action, string? label = null) =>

@@ -11,6 +11,16 @@ public static class MpmRenderer
 {
     public const int Width = 320, Height = 240;
 
+    /// <summary>Half-extents of a primitive's local bounding box (the lattice sampled to draw it).</summary>
+    static V3 Extent(Primitive pr) => pr.Kind switch
+    {
+        ShapeKind.Sphere => new V3(pr.A, pr.A, pr.A),
+        ShapeKind.Capsule => new V3(pr.B, 0.5 * pr.A + pr.B, pr.B),
+        ShapeKind.Torus => new V3(pr.A + pr.B, pr.B, pr.A + pr.B),
+        ShapeKind.Cylinder => new V3(pr.A, pr.B, pr.A),
+        _ => new V3(0.2, 0.2, 0.2),
+    };
+
     public static Frame Render(MpmDynamics d, ReadOnlySpan<double> state, string? label)
     {
         var rgb = new byte[Width * Height * 3];
@@ -62,12 +72,12 @@ public static class MpmRenderer
         {
             var pr = s.Primitives[k];
             var pos = new V3(state[s.PoseOffset + 3 * k], state[s.PoseOffset + 3 * k + 1], state[s.PoseOffset + 3 * k + 2]);
-            var r = pr.Rotation;
-            double ext = Math.Max(pr.A, pr.B) + (pr.Kind == ShapeKind.Cylinder ? Math.Max(pr.A, pr.B) : pr.Kind == ShapeKind.Torus ? pr.B : pr.A);
+            var r = pr.Rotates ? Quat.Load(state, s.PoseOffset + 3 * s.Primitives.Length + 4 * k).Matrix() : pr.Rotation;
+            var ext = Extent(pr);
             const int m = 24;
             for (int i = 0; i < m; i++) for (int j = 0; j < m; j++) for (int l = 0; l < m; l++)
             {
-                var q = new V3((2.0 * i / (m - 1) - 1) * ext, (2.0 * j / (m - 1) - 1) * ext, (2.0 * l / (m - 1) - 1) * ext);
+                var q = new V3((2.0 * i / (m - 1) - 1) * ext.X, (2.0 * j / (m - 1) - 1) * ext.Y, (2.0 * l / (m - 1) - 1) * ext.Z);
                 pr.Local(q, out double dist, out _, out _);
                 if (dist > 0) continue;
                 var w = r * q + pos;

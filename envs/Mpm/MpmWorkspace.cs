@@ -24,7 +24,7 @@ public sealed class MpmWorkspace : SegmentWorkspace
     {
         _d = dynamics;
         _engine = new Engine(dynamics.Scene, Options.Threads);
-        int fs = dynamics.StateSize, pp = 3 * dynamics.Scene.Primitives.Length;
+        int fs = dynamics.StateSize, pp = dynamics.Scene.VelocitySize;
         _a = new double[fs]; _b = new double[fs];
         _bar = new double[fs]; _barIn = new double[fs];
         _vel = new double[pp]; _velBar = new double[pp]; _velSum = new double[pp];
@@ -151,17 +151,7 @@ public sealed class MpmWorkspace : SegmentWorkspace
             }
         }
         _bar.CopyTo(stateAdjoint);
-        var prims = s.Primitives;
-        for (int k = 0; k < prims.Length; k++)
-        {
-            if (prims[k].ActionDim == 0) continue;
-            int o = s.ActionOffsets[k];
-            for (int d = 0; d < 3; d++)
-            {
-                double a = action[o + d];
-                actionAdjoint[o + d] = a < -1 || a > 1 ? 0 : velSum[3 * k + d] * prims[k].ActionScale[d] / s.Substeps;
-            }
-        }
+        _d.VelocitiesBackward(action, velSum, actionAdjoint);
     }
 
     public override void Observe(ReadOnlySpan<double> state, Span<double> observation)
@@ -176,6 +166,10 @@ public sealed class MpmWorkspace : SegmentWorkspace
             }
         int pp = 3 * _d.Scene.Primitives.Length;
         state.Slice(_d.Scene.PoseOffset, pp).CopyTo(observation.Slice(6 * m, pp));
+        // Orientations of the rotating primitives.
+        int o = 6 * m + pp;
+        for (int k = 0; k < _d.Scene.Primitives.Length; k++)
+            if (_d.Scene.Primitives[k].Rotates) { state.Slice(_d.Scene.RotOffset + 4 * k, 4).CopyTo(observation.Slice(o, 4)); o += 4; }
     }
 
     public override void ObserveBackward(ReadOnlySpan<double> state, ReadOnlySpan<double> observationAdjoint, Span<double> stateAdjoint)
@@ -191,5 +185,8 @@ public sealed class MpmWorkspace : SegmentWorkspace
             }
         int pp = 3 * _d.Scene.Primitives.Length;
         observationAdjoint.Slice(6 * m, pp).CopyTo(stateAdjoint.Slice(_d.Scene.PoseOffset, pp));
+        int o = 6 * m + pp;
+        for (int k = 0; k < _d.Scene.Primitives.Length; k++)
+            if (_d.Scene.Primitives[k].Rotates) { observationAdjoint.Slice(o, 4).CopyTo(stateAdjoint.Slice(_d.Scene.RotOffset + 4 * k, 4)); o += 4; }
     }
 }

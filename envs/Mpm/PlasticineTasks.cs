@@ -59,6 +59,17 @@ public static class PlasticineTasks
             [Sphere(0.5, 0.35, 0.5, 0.04, 0.02, new V3(0.1, 0.1, 0.1), new V3(0.9, 0.9, 0.9))],
             50, 0.2, 100,
             Rows([0.1, -0.6, 0], [0.1, -0.3, 0], [0, 0.5, 0], [0, 0, 0], [0, 0, 0])),
+        new("rollingpin", "BO-Leap rollingpin: a rolling pin flattens a plasticine slab (15-D)",
+            "flatten the dough",
+            [Box(0.5, 0.05, 0.5, 0.3, 0.1, 0.3, 10000)],
+            // Capsule h = 0.3, r = 0.03 lying along z (init_rot (0.707, 0.707, 0, 0): 90° about x); channels roll
+            // (0.667 rad), yaw (0.0667 rad), dy (0.001) per env step; roll × 0.03 moves it along x (rolling without slip).
+            [new(ShapeKind.Capsule, 0.3, 0.03, new V3(0.5, 0.123, 0.5), 0.9, new V3(0.6666666666666667, 0.06666666666666668, 0.001),
+                new V3(0, 0, 0), new V3(1, 1, 1), 0.707, 0.707, 0, 0, Motion.RollingPin)],
+            50, 0.2, 1.5,
+            // Roll out to −x while pressing down, back over to +x, out to −x again, back to the middle with a small
+            // yaw, then lift: the pin sinks 0.035 in all and sweeps x ∈ [0.4, 0.6] three times.
+            Rows([0.5, 0, -1], [-1, 0, -1], [1, 0, -1], [-0.5, 0.5, -0.5], [0, 0, 1])),
         new("rope", "BO-Leap rope: two spheres wind a plasticine rope around a fixed pillar (30-D)",
             "wind the rope around the pillar",
             [Box(0.5, 0.03, 0.73, 0.6, 0.06, 0.06, 10000)],
@@ -148,26 +159,34 @@ public static class PlasticineTasks
             $"contact softness {F(softness)}. x ∈ [−1, 1]^{segments * scene.ActionSize}: {segments} segments × {scene.ActionSize} velocity commands " +
             $"(action × scale = displacement per env step), initial guess 0. Loss = Σ over env steps of {F(w.Density)}·density + {F(w.Sdf)}·SDF + " +
             $"{F(w.Contact)}·contact (PlasticineLab's). Target: grid mass after the scripted reference motion in this simulator at this preset " +
-            $"(success: loss < 1.05 × the reference motion's loss); PlasticineLab's normalised IoU ≥ {F(IouSuccess)} is reported as success in the findings. " +
+            $"(success: loss < 1.05 × the reference motion's loss); PlasticineLab's normalised IoU of the final state is printed by eval, success at ≥ {F(IouSuccess)} (degenerate when the initial state's soft IoU is at least the target's own; see docs/plasticine-findings.md). " +
             $"Exact gradients by hand-written adjoints (kernel route). Step view: one step per segment, observation = {dyn.ObservedParticles.Count} " +
-            $"particles' positions and velocities + primitive positions, reward = −segment loss.";
+            $"particles' positions and velocities + primitive positions{(dyn.RotatingPrimitives > 0 ? " and orientations (quaternions, w first)" : "")}, reward = −segment loss." +
+            string.Concat(scene.Primitives.Where(p => p.Motion == Motion.RollingPin).Select(p =>
+                $" Rolling pin (PlasticineLab's RollingPin kinematics): per env step the 3 channels are roll about the pin's own axis (scale {F(p.ActionScale.X)} rad; " +
+                $"the pin travels {F(Primitive.RollRadius)} × roll along its rolling direction, no slip), yaw about world y (scale {F(p.ActionScale.Y)} rad) " +
+                $"and vertical displacement (scale {F(p.ActionScale.Z)}); capsule h = {F(p.A)}, r = {F(p.B)} lying along z. The roll-angle quaternion is " +
+                "smooth at 0 (PlasticineLab's w2quat returns the identity below |w| = 1e-7, which zeroes the gradient of the roll at exactly 0)."));
         double threshold = TargetData.ReferenceLoss(task, preset, w, softness);
-        var landscape = new LandscapePreset("segment-0 command, axis a", "segment-0 command, axis b", -1, 1, -1, 1, 21,
+        var axes = LandscapeAxes(task);
+        var landscape = new LandscapePreset(axes.A, axes.B, -1, 1, -1, 1, 11,
             (a, b) =>
             {
                 var x = new double[segments * scene.ActionSize];
-                var (i, j) = LandscapeAxes(task);
-                x[i] = a; x[j] = b;
+                x[axes.I] = a; x[axes.J] = b;
                 return x;
-            }, "first segment's command of the first primitive along its two most relevant axes, all else 0");
+            }, $"coordinates {axes.I} and {axes.J} (first segment's commands), all else 0 (the initial guess)");
         return new TaskInstance(name, description, dyn, successThreshold: threshold * 1.05, landscape: landscape);
     }
 
-    static (int, int) LandscapeAxes(PlasticineTask t) => t.Name switch
+    /// <summary>The two coordinates of the landscape preset (first segment) and what they mean.</summary>
+    public static (int I, int J, string A, string B) LandscapeAxes(PlasticineTask t) => t.Name switch
     {
-        "table" => (0, 2),
-        "pinch" or "torus" or "writer" => (0, 1),
-        _ => (0, 1),
+        "assembly" or "triplemove" => (0, 3, "segment-0 x of sphere 1", "segment-0 x of sphere 2 (the squeeze)"),
+        "rope" => (2, 5, "segment-0 z of sphere 1", "segment-0 z of sphere 2 (the pull)"),
+        "table" => (0, 2, "segment-0 x of the sphere", "segment-0 z of the sphere (the push)"),
+        "rollingpin" => (0, 2, "segment-0 roll (travel along x)", "segment-0 dy (press)"),
+        _ => (0, 1, "segment-0 x of the tool", "segment-0 y of the tool (the press)"),
     };
 
     /// <summary>Seeded uniform particles in the task's bodies (PlasticineLab samples uniformly at random).</summary>
@@ -193,6 +212,6 @@ public static class PlasticineTasks
         int n = x.Count / 3;
         double pVol = Math.Pow(1.0 / 128, 2) * fullCount / n;   // PlasticineLab's p_vol at full scale, total mass kept across presets
         return new Scene(preset.Grid, preset.Dt, preset.Substeps, new Material(5000, task.Poisson, task.YieldStress), task.FloorFriction,
-            softness, task.Primitives.Select(p => p with { ActionScale = preset.ActionScaleFactor * p.ActionScale }).ToArray(), x.ToArray(), pVol);
+            softness, task.Primitives.Select(p => p with { ActionScale = preset.ActionScaleFactor * p.ActionScale, AngularScale = preset.ActionScaleFactor * p.AngularScale }).ToArray(), x.ToArray(), pVol);
     }
 }

@@ -3,19 +3,46 @@ namespace ContactOpt.Envs.Mpm;
 /// <summary>Shapes of the rigid primitives (PlasticineLab's local-frame SDFs).</summary>
 public enum ShapeKind { Sphere, Capsule, Cylinder, Torus }
 
+/// <summary>How a primitive's pose follows its action channels (PlasticineLab's forward_kinematics).</summary>
+public enum Motion
+{
+    /// <summary>3 channels: position_{f+1} = clamp(position_f + v_f); the orientation stays fixed.</summary>
+    Translate,
+    /// <summary>6 channels: translation as <see cref="Translate"/>, then rotation_{f+1} = quat(w_f) ⊗ rotation_f (world frame), renormalised.</summary>
+    Rotate,
+    /// <summary>
+    /// PlasticineLab's RollingPin, 3 channels (roll, yaw, dy): rotation_{f+1} = quat(−yaw·ŷ) ⊗ (rotation_f ⊗ quat(roll·ŷ)),
+    /// each product renormalised (roll about the pin's own axis, yaw about world y); the pin translates by
+    /// 0.03·roll·(ŷ × R_f(−ŷ)) (rolling without slip at radius 0.03) plus dy vertically, clamped to the bounds.
+    /// </summary>
+    RollingPin,
+}
+
 /// <summary>
-/// A rigid primitive (manipulator or fixed obstacle): shape, fixed orientation, PlasticineLab's soft contact
-/// (softness, friction), position bounds and action scale (maximum displacement per env step per axis).
+/// A rigid primitive (manipulator or fixed obstacle): shape, initial orientation (unit quaternion, w first),
+/// PlasticineLab's soft contact (softness, friction), position bounds, action scale (maximum displacement per env
+/// step per axis; for a rolling pin the scales of roll, yaw and dy) and, for <see cref="Motion.Rotate"/>, the
+/// angular scale (maximum rotation per env step about each world axis, radians).
 /// The normal is the exact gradient of the SDF (lengths use √(x·x + 1e-14) as PlasticineLab's).
+/// A primitive that does not rotate keeps its fixed orientation out of the frame (the engine's original path);
+/// a rotating one reads its quaternion from the frame (<see cref="Scene.RotOffset"/>).
 /// </summary>
 public sealed record Primitive(ShapeKind Kind, double A, double B, V3 InitialPosition, double Friction, V3 ActionScale,
-    V3 Lower, V3 Upper, double Qw = 1, double Qx = 0, double Qy = 0, double Qz = 0)
+    V3 Lower, V3 Upper, double Qw = 1, double Qx = 0, double Qy = 0, double Qz = 0, Motion Motion = Motion.Translate, V3 AngularScale = default)
 {
-    /// <summary>Action channels (3 for a velocity-driven primitive, 0 for a fixed one).</summary>
-    public int ActionDim => ActionScale.Norm2 > 0 ? 3 : 0;
+    /// <summary>Action channels (3 for a translating primitive or a rolling pin, 6 for a rotating one, 0 for a fixed one).</summary>
+    public int ActionDim => Motion == Motion.Rotate ? 6 : Motion == Motion.RollingPin || ActionScale.Norm2 > 0 ? 3 : 0;
+    /// <summary>True when the orientation changes during an episode (read from the frame).</summary>
+    public bool Rotates => Motion != Motion.Translate;
     public M3 Rotation { get; } = M3.FromQuaternion(Qw, Qx, Qy, Qz);
+    /// <summary>The initial orientation, normalised.</summary>
+    public Quat InitialRotation { get; } = new Quat(Qw, Qx, Qy, Qz).Normalized();
     /// <summary>True when the orientation is the identity (local frame = world frame up to translation).</summary>
     public bool IsIdentity { get; } = Qw == 1 && Qx == 0 && Qy == 0 && Qz == 0;
+    /// <summary>Shapes whose SDF Hessian is available, hence usable by a moving (and rotating) primitive.</summary>
+    public bool HasHessian => Kind != ShapeKind.Cylinder;
+    /// <summary>Rolling radius of PlasticineLab's RollingPin kinematics (hand-set there to 0.03).</summary>
+    public const double RollRadius = 0.03;
     const double Eps = 1e-14;
 
     /// <summary>SDF at a local point q: distance d, gradient g and Hessian h (h is 0 for the cylinder, used fixed only).</summary>

@@ -17,7 +17,11 @@ public sealed class Scene
         if (positions.Length % 3 != 0 || positions.Length == 0) throw new ArgumentException("positions must be 3N > 0 values.");
         N = gridSize; Dx = 1.0 / gridSize; InvDx = gridSize; Dt = dt; Substeps = substepsPerEnvStep;
         Material = material; FloorFriction = floorFriction; Softness = softness;
-        Primitives = primitives.ToArray(); Positions = (double[])positions.Clone();
+        Primitives = primitives.ToArray();
+        foreach (var pr in Primitives)
+            if ((pr.Rotates || pr.ActionDim > 0) && !pr.HasHessian)
+                throw new ArgumentException($"a {pr.Kind} primitive can only be a fixed obstacle (its SDF has no Hessian for the contact adjoint).");
+        Positions = (double[])positions.Clone();
         Particles = positions.Length / 3;
         PVol = particleVolume; PMass = particleVolume; GravityScale = gravityScale;
         Coefficients = Constitutive.Make(dt, material, PVol, PMass, Dx);
@@ -49,11 +53,17 @@ public sealed class Scene
     public int ActionSize { get; }
     public const int Bound = 3;
 
-    public int FrameSize => 24 * Particles + 3 * Primitives.Length;
+    public int FrameSize => 24 * Particles + 7 * Primitives.Length;
     public int VOffset => 3 * Particles;
     public int FOffset => 6 * Particles;
     public int COffset => 15 * Particles;
     public int PoseOffset => 24 * Particles;
+    /// <summary>Offset of the primitive orientations (4 per primitive) in a frame.</summary>
+    public int RotOffset => 24 * Particles + 3 * Primitives.Length;
+    /// <summary>Doubles of the primitive poses in a frame (positions then orientations, from <see cref="PoseOffset"/>).</summary>
+    public int PoseSize => 7 * Primitives.Length;
+    /// <summary>Per-substep velocity channels: 3 per primitive (displacement or rolling pin), then 3 angular per primitive.</summary>
+    public int VelocitySize => 6 * Primitives.Length;
 
     /// <summary>The initial frame: particles at rest (F = I, C = 0), primitives at their initial positions.</summary>
     public void InitialFrame(Span<double> frame)
@@ -61,6 +71,10 @@ public sealed class Scene
         frame.Clear();
         Positions.CopyTo(frame);
         for (int p = 0; p < Particles; p++) { int o = FOffset + 9 * p; frame[o] = 1; frame[o + 4] = 1; frame[o + 8] = 1; }
-        for (int k = 0; k < Primitives.Length; k++) Primitives[k].InitialPosition.Store(frame, PoseOffset + 3 * k);
+        for (int k = 0; k < Primitives.Length; k++)
+        {
+            Primitives[k].InitialPosition.Store(frame, PoseOffset + 3 * k);
+            Primitives[k].InitialRotation.Store(frame, RotOffset + 4 * k);
+        }
     }
 }

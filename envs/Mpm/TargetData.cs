@@ -41,7 +41,7 @@ public static class TargetData
         int segs = 5, perSeg = preset.EnvSteps / segs;
         var a = new double[scene.FrameSize]; var b = new double[scene.FrameSize];
         scene.InitialFrame(a);
-        var vel = new double[3 * scene.Primitives.Length];
+        var vel = new double[scene.VelocitySize];
         var frames = new List<double[]>();
         // A throwaway dynamics only to expand actions into velocities.
         var placeholder = new Target(scene.N, new double[scene.N * scene.N * scene.N]);
@@ -91,12 +91,12 @@ public static class TargetData
         return new Data(new Target(n, m), dens, sdf, contact);
     }
 
-    /// <summary>Regenerates every task's target at the given presets into <paramref name="directory"/>.</summary>
-    public static void WriteAll(string directory, IEnumerable<Preset> presets)
+    /// <summary>Regenerates the targets of the given tasks (all when null) at the given presets into <paramref name="directory"/>.</summary>
+    public static void WriteAll(string directory, IEnumerable<Preset> presets, IReadOnlyCollection<string>? tasks = null)
     {
         Directory.CreateDirectory(directory);
         foreach (var preset in presets)
-            foreach (var task in PlasticineTasks.All)
+            foreach (var task in PlasticineTasks.All.Where(t => tasks is null || tasks.Contains(t.Name)))
                 Write(Generate(task, preset), Path.Combine(directory, $"{task.Name}-{preset.Name}.bin"));
     }
 }

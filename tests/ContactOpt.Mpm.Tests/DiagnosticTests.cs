@@ -17,6 +17,28 @@ public class DiagnosticTests
     }
 }
 
+public class IouDiagnostics
+{
+    [TestCase("tiny"), TestCase("default"), Explicit("diagnostic")]
+    public void PrintIouTerms(string preset)
+    {
+        var r = BuiltinTasks.CreateRegistry();
+        foreach (var t in ContactOpt.Envs.Mpm.PlasticineTasks.All)
+        {
+            var task = r.Create($"{t.Name}:preset={preset}");
+            var dyn = (ContactOpt.Envs.Mpm.MpmDynamics)task.Dynamics;
+            using var tape = new SegmentTape(dyn);
+            var s0 = new double[dyn.StateSize];
+            dyn.InitialState(s0, new Random(0));
+            Episode.Rollout(tape, s0, t.Reference, []);
+            var (i0, i1, self) = dyn.IouTerms(tape.State);
+            Episode.Rollout(tape, s0, new double[t.Reference.Length], []);
+            var (_, iz, _) = dyn.IouTerms(tape.State);
+            TestContext.Out.WriteLine(FormattableString.Invariant($"{t.Name}: IoU initial {i0:F4}, reference {i1:F4}, target-self {self:F4}, x=0 {iz:F4}"));
+        }
+    }
+}
+
 /// <summary>Filmstrips of every task's reference motion for the findings (explicit; writes docs/img/plasticine-*.png).</summary>
 public class FilmstripTests
 {

@@ -147,7 +147,8 @@ public class KernelAdjointTests
         var s = Tiny.PressScene(floorFriction: floorFriction, softness: softness, grid: 12, particles: 20, primitive: prim);
         var e = TinyEngine(s);
         int nodes = e.NodeCount;
-        var input = new double[4 * nodes + 6];
+        int pp = s.PoseSize;
+        var input = new double[4 * nodes + 2 * pp];
         var rng = new Random(5);
         for (int i = 0; i < nodes; i++)
         {
@@ -156,7 +157,8 @@ public class KernelAdjointTests
             for (int d = 0; d < 3; d++) input[3 * i + d] = m * 2 * (2 * rng.NextDouble() - 1);
         }
         new V3(0.5, 0.3, 0.5).Store(input, 4 * nodes);
-        new V3(0.501, 0.299, 0.5005).Store(input, 4 * nodes + 3);
+        new V3(0.501, 0.299, 0.5005).Store(input, 4 * nodes + pp);
+        Quat.Identity.Store(input, 4 * nodes + 3); Quat.Identity.Store(input, 4 * nodes + pp + 3);
         var scale = new double[input.Length];
         for (int i = 0; i < 3 * nodes; i++) scale[i] = 1e-4;
         for (int i = 3 * nodes; i < 4 * nodes; i++) scale[i] = 1e-5;

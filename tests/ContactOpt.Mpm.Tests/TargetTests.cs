@@ -6,13 +6,17 @@ namespace ContactOpt.Mpm.Tests;
 /// <summary>Stored targets reproduce, and the utility that regenerates them.</summary>
 public class TargetTests
 {
-    /// <summary>Regenerates envs/Mpm/Targets (run explicitly: dotnet test --filter RegenerateTargets; MPM_PRESETS=tiny,default,full).</summary>
+    /// <summary>
+    /// Regenerates envs/Mpm/Targets (run explicitly: dotnet test --filter RegenerateTargets; MPM_PRESETS=tiny,default,full,
+    /// MPM_TASKS=rollingpin,... to regenerate only some tasks; default: every task).
+    /// </summary>
     [Test, Explicit("writes the target data files")]
     public void RegenerateTargets()
     {
         var presets = (Environment.GetEnvironmentVariable("MPM_PRESETS") ?? "tiny,default").Split(',').Select(PlasticineTasks.PresetNamed);
+        var tasks = Environment.GetEnvironmentVariable("MPM_TASKS") is { Length: > 0 } t ? t.Split(',') : null;
         var dir = Path.Combine(RepoRoot(), "envs", "Mpm", "Targets");
-        TargetData.WriteAll(dir, presets);
+        TargetData.WriteAll(dir, presets, tasks);
     }
 
     static string RepoRoot()
@@ -55,7 +59,7 @@ public class TargetTests
     public void DimensionsFollowTheBoLeapParameterisation()
     {
         var r = BuiltinTasks.CreateRegistry();
-        var expected = new Dictionary<string, int> { ["assembly"] = 30, ["pinch"] = 15, ["rope"] = 30, ["table"] = 15, ["torus"] = 15, ["triplemove"] = 90, ["writer"] = 15 };
+        var expected = new Dictionary<string, int> { ["assembly"] = 30, ["pinch"] = 15, ["rollingpin"] = 15, ["rope"] = 30, ["table"] = 15, ["torus"] = 15, ["triplemove"] = 90, ["writer"] = 15 };
         foreach (var (name, dim) in expected) Assert.That(r.Create($"{name}:preset=tiny").Dimension, Is.EqualTo(dim), name);
     }
 }

@@ -31,13 +31,41 @@ public class CliTests
         using var doc = JsonDocument.Parse(output);
         var m = doc.RootElement.GetProperty("metrics");
         Assert.That(m.EnumerateObject().Select(p => p.Name), Is.EqualTo(new[] { "width_err", "length_err", "mass_err", "friction_err", "stiffness_err", "k/M_err" }));
-        Assert.That(m.GetProperty("width_err").GetDouble(), Is.EqualTo(0.01 / 0.21).Within(1e-12), "the initial guess has width 0.2 m");
-        Assert.That(m.GetProperty("mass_err").GetDouble(), Is.EqualTo(0.015 / 0.045).Within(1e-12), "the initial guess has mass 0.06 kg");
+        Assert.That(m.GetProperty("width_err").GetProperty("value").GetDouble(), Is.EqualTo(0.01 / 0.21).Within(1e-12), "the initial guess has width 0.2 m");
+        Assert.That(m.GetProperty("mass_err").GetProperty("value").GetDouble(), Is.EqualTo(0.015 / 0.045).Within(1e-12), "the initial guess has mass 0.06 kg");
         var (code2, text, _) = Run("eval", "cloth-id:preset=tiny,view=physical");
         Assert.That(code2, Is.EqualTo(0));
-        Assert.That(text, Does.Contain("metric    k/M_err "));
+        Assert.That(text, Does.Contain("\nk/M_err "));
         using var flip = JsonDocument.Parse(Run("eval", "flip", "--json").Out);
-        Assert.That(flip.RootElement.GetProperty("metrics").ValueKind, Is.EqualTo(JsonValueKind.Null), "a task without metrics prints none");
+        Assert.That(flip.RootElement.TryGetProperty("metrics", out _), Is.False, "a task without metrics prints none");
+    }
+
+    [Test]
+    public void EvalReportsTheNormalisedIouOfPlasticineTasks()
+    {
+        // The target is the final grid mass of the task's reference motion, so that motion has normalised IoU 1
+        // (a success); the tools held still (x = 0) leave the IoU at its initial value: 0. Tasks without metrics print none.
+        // (assembly: its initial soft IoU 0.07 is well below the target's own 0.20; see docs/plasticine-findings.md for
+        // tasks where PlasticineLab's measure is degenerate.)
+        var reference = string.Join(",", ContactOpt.Envs.Mpm.PlasticineTasks.All.Single(t => t.Name == "assembly").Reference
+            .Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        var (code, output, _) = Run("eval", "assembly:preset=tiny", "--params", reference, "--json");
+        Assert.That(code, Is.EqualTo(0));
+        using (var doc = JsonDocument.Parse(output))
+        {
+            var iou = doc.RootElement.GetProperty("metrics").GetProperty("iou");
+            Assert.That(iou.GetProperty("value").GetDouble(), Is.EqualTo(1).Within(1e-9));
+            Assert.That(iou.GetProperty("success").GetBoolean(), Is.True);
+        }
+        var (code0, text, _) = Run("eval", "assembly:preset=tiny");
+        Assert.That(code0, Is.EqualTo(0));
+        var line = text.Split('\n').Single(l => l.StartsWith("iou"));
+        double v = double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.That(v, Is.LessThan(0.01));   // only settling under gravity
+        Assert.That(line, Does.Contain("not a success").And.Contain("0.7"));
+        var (_, flip, _) = Run("eval", "flip", "--json");
+        using var flipDoc = JsonDocument.Parse(flip);
+        Assert.That(flipDoc.RootElement.TryGetProperty("metrics", out _), Is.False);
     }
 
     [Test]
