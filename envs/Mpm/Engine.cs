@@ -50,6 +50,7 @@ public sealed partial class Engine
         _p2gSlab = P2GSlab; _g2pBarParticles = G2PBackwardParticles; _g2pBarSlab = G2PBackwardSlab;
         _gridBarBody = GridBackwardBlock; _p2gBarBody = P2GBackwardBlock; _stressBarBody = StressBackwardBlock;
         _splatSlab = SplatSlab; _splatBarBody = SplatBackwardBlock;
+        InitMaterials();
     }
 
     public Scene Scene => _s;
@@ -147,6 +148,7 @@ public sealed partial class Engine
         _loop.For(_zHi - _zLo + 1, NodeGrain, _gridBody);
         Tick(3, ref t0);
         _loop.For(_np, ParticleGrain, _g2pBody);
+        RigidAfterG2P();
         Tick(4, ref t0);
     }
 
@@ -182,6 +184,7 @@ public sealed partial class Engine
         Array.Clear(inputBar);
         Array.Clear(velocityBar);
         ClearBox(_gvBar, 3); ClearBox(_gpBar, 3); ClearBox(_gmBar, 1);
+        RigidBeforeG2PBackward();
         _loop.For(_np, ParticleGrain, _g2pBarParticles);
         ColouredSlabs(_g2pBarSlab);
         Tick(6, ref t0);
@@ -211,6 +214,7 @@ public sealed partial class Engine
         int fo = _s.FOffset, co = _s.COffset;
         for (int p = start; p < end; p++)
         {
+            if (_kinds is not null && MaterialStress(p, fo, co)) continue;
             var f = M3.Load(_in, fo + 9 * p); var c = M3.Load(_in, co + 9 * p);
             Constitutive.Forward(k, f, c, out var fNew, out var a, out var u, out var sigma, out var v);
             if (_keepSvd) { u.Store(_svd, 21 * p); sigma.Store(_svd, 21 * p + 9); v.Store(_svd, 21 * p + 12); }
@@ -225,6 +229,7 @@ public sealed partial class Engine
         int fo = _s.FOffset, co = _s.COffset;
         for (int p = start; p < end; p++)
         {
+            if (_kinds is not null && MaterialStressBackward(p, fo, co)) continue;
             var f = M3.Load(_in, fo + 9 * p); var c = M3.Load(_in, co + 9 * p);
             var fNewBar = M3.Load(_outBar, fo + 9 * p);
             var aBar = M3.Load(_affineBar, 9 * p);

@@ -1,0 +1,34 @@
+using ContactOpt.Envs.Mpm;
+using ContactOpt.Tasks;
+
+namespace ContactOpt.Mpm.Tests;
+
+/// <summary>Fluid-task trajectories printed on demand (FLUID_X = 10 comma-separated parameters, FLUID_PRESET).</summary>
+public class FluidDiagnostics
+{
+    [Test, Explicit("diagnostic")]
+    public void PrintTrajectory()
+    {
+        var preset = FluidTasks.PresetNamed(Environment.GetEnvironmentVariable("FLUID_PRESET") ?? "default");
+        double density = double.Parse(Environment.GetEnvironmentVariable("FLUID_DENSITY") ?? "1.15", System.Globalization.CultureInfo.InvariantCulture);
+        var d = FluidTasks.Build(preset, cubeDensity: density);
+        var x = (Environment.GetEnvironmentVariable("FLUID_X") ?? "1.5,0,1.5,0,0,2,0,2,0,2").Split(',').Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        using var f = new EpisodeObjective(d);
+        var trace = new StepTrace(1);
+        var g = new double[x.Length];
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        double loss = f.Loss(x, trace);
+        double tl = sw.Elapsed.TotalSeconds; sw.Restart();
+        double lg = f.LossAndGradient(x, g);
+        TestContext.Out.WriteLine($"particles {d.Scene.Particles} (cube {d.Cube.Count}), loss {loss:G6} ({tl:F2} s), loss+grad {lg:G6} ({sw.Elapsed.TotalSeconds:F2} s)");
+        TestContext.Out.WriteLine($"gradient [{string.Join(", ", g.Select(v => v.ToString("G4")))}]");
+        var s = d.Scene;
+        for (int i = 0; i < trace.States.Count; i += 5)
+        {
+            var st = trace.States[i];
+            var c = FluidScene.ToMetres(s.N, d.CubeCentre(st)); var l = FluidScene.ToMetres(s.N, V3.Load(st, s.PoseOffset));
+            double vol = 0; for (int p = 0; p < d.LiquidParticles; p++) vol += st[s.FOffset + 9 * p];
+            TestContext.Out.WriteLine($"step {i,3}: cube ({c.X:F3}, {c.Y:F3}, {c.Z:F3})  ladle ({l.X:F3}, {l.Y:F3}, {l.Z:F3})  ΣJ/N {vol / d.LiquidParticles:F4}  loss {d.Loss(st):F4}");
+        }
+    }
+}
