@@ -16,18 +16,23 @@ public sealed record FluidPreset(string Name, int Grid, int SubstepsPerStep, int
 /// </summary>
 public static class FluidScene
 {
-    public const double TankWidth = 0.4, TankHeight = 0.2, LiquidDepth = 0.14;
-    public const double CubeEdge = 0.035;
+    public const double TankWidth = 0.4, TankHeight = 0.2, LiquidDepth = 0.1;
+    /// <summary>
+    /// Nominal cube edge (m). All particles have one mass, so the cube is an m × m × m lattice (m ≥ 3, chosen to come
+    /// closest to this edge) whose spacing makes it <c>cube_density</c> times as dense as the syrup: its edge is
+    /// m·spacing/∛density (4.4 cm at the default preset and density 1.15).
+    /// </summary>
+    public const double NominalCubeEdge = 0.044;
     /// <summary>Bowl mid-surface radius and half-thickness (m): inner radius 0.045 m, wall 0.032 m.</summary>
     public const double BowlRadius = 0.061, BowlHalfThickness = 0.016;
-    public const double HandleRadius = 0.012, HandleLength = 0.2;
+    public const double HandleRadius = 0.012, HandleLength = 0.12;
     /// <summary>Syrup: speed of sound (m/s) and kinematic viscosity (m²/s).</summary>
-    public const double SoundSpeed = 2.0, Viscosity = 1e-2;
+    public const double SoundSpeed = 2.5, Viscosity = 1e-2;
     public const double Gravity = 9.81;
     /// <summary>Episode duration (s) and the velocity of one parameter unit (m/s): x ∈ [−2, 2] is ±0.5 m/s.</summary>
     public const double Duration = 0.8, VelocityUnit = 0.25;
     /// <summary>Initial ladle offset behind the cube (m, along −z) and the gap under its bowl (m).</summary>
-    public const double LadleBehind = 0.12, LadleGap = 0.008;
+    public const double LadleBehind = 0.07, LadleGap = 0.006;
     public const double LadleFriction = 0.5, FloorFriction = 0.5;
 
     public static double Scale(int grid) => (1 - 6.0 / grid) / TankWidth;
@@ -53,28 +58,34 @@ public static class FluidScene
         int n = preset.Grid;
         double s = Scale(n), dx = 1.0 / n;
         double dt = Duration / (preset.ControlSteps * preset.SubstepsPerStep);
-        // Liquid: a jittered lattice with the preset's particles per cell, outside the cube.
+        // Cube lattice: m per axis at the liquid's spacing divided by ∛density (equal particle masses).
         double spacing = dx / Math.Cbrt(preset.ParticlesPerCell);
-        var rng = new Random(0);
-        var x = new List<double>();
-        var cubeC = ToEngine(n, TankWidth / 2, LiquidDepth - CubeEdge / 2 - 0.003, TankWidth / 2);
-        double half = CubeEdge / 2 * s;
         var lo = ToEngine(n, 0, 0, 0); var hi = ToEngine(n, TankWidth, LiquidDepth, TankWidth);
         int nx = (int)Math.Round((hi.X - lo.X) / spacing), ny = (int)Math.Round((hi.Y - lo.Y) / spacing), nz = (int)Math.Round((hi.Z - lo.Z) / spacing);
         double sx = (hi.X - lo.X) / nx, sy = (hi.Y - lo.Y) / ny, sz = (hi.Z - lo.Z) / nz;
+        int m = Math.Max(3, (int)Math.Round(NominalCubeEdge * s * Math.Cbrt(cubeDensity) / spacing));
+        double cs = Math.Cbrt(sx * sy * sz / cubeDensity), half = 0.5 * m * cs;
+        // The cube rests on the syrup's surface on the tank axis (dropped in: it sinks).
+        var cubeC = ToEngine(n, TankWidth / 2, LiquidDepth, TankWidth / 2) + new V3(0, half, 0);
+        var bowl = LadleStart(n);
+        var bowlShape = new Primitive(ShapeKind.Ladle, BowlRadius * s, BowlHalfThickness * s, bowl, LadleFriction, new V3(0, 1, 1), bowl, bowl);
+        var handleOffset = new V3(0, (HandleLength / 2 + 0.01) * s, -BowlRadius * s);
+        var handleShape = new Primitive(ShapeKind.Capsule, HandleLength * s, HandleRadius * s, bowl + handleOffset, LadleFriction, new V3(0, 1, 1), bowl, bowl);
+        // Liquid: a jittered lattice with the preset's particles per cell, outside the ladle (by half a cell).
+        var rng = new Random(0);
+        var x = new List<double>();
         for (int k = 0; k < nz; k++)
             for (int j = 0; j < ny; j++)
                 for (int i = 0; i < nx; i++)
                 {
                     var p = new V3(lo.X + (i + 0.5 + 0.3 * (rng.NextDouble() - 0.5)) * sx, lo.Y + (j + 0.5 + 0.3 * (rng.NextDouble() - 0.5)) * sy,
                         lo.Z + (k + 0.5 + 0.3 * (rng.NextDouble() - 0.5)) * sz);
-                    if (Math.Abs(p.X - cubeC.X) < half && Math.Abs(p.Y - cubeC.Y) < half && Math.Abs(p.Z - cubeC.Z) < half) continue;
+                    bowlShape.World(p, bowl, M3.Identity, true, out double d0, out _, out _);
+                    handleShape.World(p, bowl + handleOffset, M3.Identity, true, out double d1, out _, out _);
+                    if (Math.Min(d0, d1) < 0.5 * dx) continue;
                     x.Add(p.X); x.Add(p.Y); x.Add(p.Z);
                 }
         int liquid = x.Count / 3;
-        // Cube: a lattice denser by the density ratio (equal particle masses).
-        int m = Math.Max(2, (int)Math.Round(2 * half / spacing * Math.Cbrt(cubeDensity)));
-        double cs = 2 * half / m;
         for (int k = 0; k < m; k++)
             for (int j = 0; j < m; j++)
                 for (int i = 0; i < m; i++)
@@ -87,12 +98,10 @@ public static class FluidScene
         double pVol = sx * sy * sz;   // density 1 for the liquid (mass = volume)
         double c = SoundSpeed * s, nu = Viscosity * s * s;
         var materials = new ParticleMaterials(kinds, new LiquidMaterial(c * c, nu), [new RigidCluster(liquid, total - liquid)]);
-        var bowl = LadleStart(n);
         double bowlLowY = Floor(n) + (BowlRadius + BowlHalfThickness) * s + 1e-9;
         double wallIn = Floor(n) + (BowlRadius + BowlHalfThickness) * s, wallOut = 1 - 3 * dx - (BowlRadius + BowlHalfThickness) * s;
         var lower = new V3(bowl.X, bowlLowY, wallIn);
         var upper = new V3(bowl.X, 1 - 3 * dx - HandleLength * s, wallOut);
-        var handleOffset = new V3(0, (HandleLength / 2 + 0.01) * s, -BowlRadius * s);
         var prims = new[]
         {
             new Primitive(ShapeKind.Ladle, BowlRadius * s, BowlHalfThickness * s, bowl, LadleFriction, new V3(0, 1, 1), lower, upper),
@@ -133,6 +142,18 @@ public sealed class FluidDynamics : Dynamics
     public int StepsPerSegment { get; }
     public RigidCluster Cube { get; }
     public int LiquidParticles => Cube.Start;
+
+    /// <summary>The cube's edge (m) from its lattice: extent along x of its particles × m/(m − 1).</summary>
+    public double CubeEdge
+    {
+        get
+        {
+            double lo = double.MaxValue, hi = double.MinValue;
+            for (int p = Cube.Start; p < Cube.Start + Cube.Count; p++) { lo = Math.Min(lo, Scene.Positions[3 * p]); hi = Math.Max(hi, Scene.Positions[3 * p]); }
+            double m = Math.Round(Math.Cbrt(Cube.Count));
+            return (hi - lo) * m / (m - 1) / FluidScene.Scale(Scene.N);
+        }
+    }
 
     public override int StateSize => Scene.FrameSize;
     public override int ActionSize => 2;

@@ -32,3 +32,25 @@ public class FluidDiagnostics
         }
     }
 }
+
+public class FluidSweep
+{
+    /// <summary>Final loss terms for several parameter vectors (FLUID_XS = vectors separated by ';').</summary>
+    [Test, Explicit("diagnostic")]
+    public void PrintFinalTerms()
+    {
+        var preset = FluidTasks.PresetNamed(Environment.GetEnvironmentVariable("FLUID_PRESET") ?? "default");
+        var d = FluidTasks.Build(preset);
+        using var f = new EpisodeObjective(d);
+        foreach (var row in (Environment.GetEnvironmentVariable("FLUID_XS") ?? "0,0,0,0,0,0,0,0,0,0").Split(';'))
+        {
+            var x = row.Split(',').Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            var trace = new StepTrace(1);
+            double loss = f.Loss(x, trace);
+            var st = trace.States[^1];
+            var (h, dl, ax) = d.LossTerms(st);
+            var c = FluidScene.ToMetres(d.Scene.N, d.CubeCentre(st));
+            TestContext.Out.WriteLine($"x [{row}]: loss {loss:F4} (height {h:F3}, ladle {dl:F3}, axis {ax:F3}), cube y {c.Y:F3}");
+        }
+    }
+}
