@@ -10,7 +10,8 @@ public sealed partial class Engine
     ParticleKind[]? _kinds;
     RigidCluster[] _clusters = [];
     LiquidMaterial _liquid;
-    double[] _rigidOutBar = [], _rigidV = [], _rigidXBar = [], _rigidVBar = [];
+    double[] _volumeScale = [];
+    double[] _rigidOutBar = [], _rigidV = [], _rigidXBar = [], _rigidVBar = [], _rigidTrace = [];
 
     void InitMaterials()
     {
@@ -18,8 +19,11 @@ public sealed partial class Engine
         if (m is null) return;
         if (m.Kinds.Length != _np) throw new ArgumentException($"scene materials give {m.Kinds.Length} particle kinds for {_np} particles.");
         _kinds = m.Kinds; _clusters = m.Clusters; _liquid = m.Liquid;
+        _volumeScale = new double[_np];
+        Array.Fill(_volumeScale, 1.0);
+        foreach (var c in _clusters) Array.Fill(_volumeScale, 1 / c.Density, c.Start, c.Count);
         int largest = _clusters.Length == 0 ? 0 : _clusters.Max(c => c.Count);
-        _rigidV = new double[3 * largest]; _rigidXBar = new double[3 * largest]; _rigidVBar = new double[3 * largest];
+        _rigidV = new double[3 * largest]; _rigidXBar = new double[3 * largest]; _rigidVBar = new double[3 * largest]; _rigidTrace = new double[largest];
         if (_clusters.Length > 0) _rigidOutBar = new double[_s.FrameSize];
     }
 
@@ -28,19 +32,12 @@ public sealed partial class Engine
     {
         var kind = _kinds![p];
         if (kind == ParticleKind.Plasticine) return false;
+        // Liquid, and rigid-cluster particles too: the syrup's pressure law on J (the projection keeps the cluster rigid;
+        // its particles' pressure only keeps the syrup out of the cube).
         var c = M3.Load(_in, co + 9 * p);
-        if (kind == ParticleKind.Liquid)
-        {
-            LiquidKernel.Forward(_s.Dt, _liquid, _s.Coefficients.StressScale, _s.PMass, _in[fo + 9 * p], c, out double jNew, out var a);
-            a.Store(_affine, 9 * p);
-            if (!_keepSvd) M3.Diag(jNew, 1, 1).Store(_out, fo + 9 * p);
-        }
-        else
-        {
-            // Rigid: no stress (the projection makes the cluster rigid), F kept, A = m C.
-            (_s.PMass * c).Store(_affine, 9 * p);
-            if (!_keepSvd) for (int i = 0; i < 9; i++) _out[fo + 9 * p + i] = _in[fo + 9 * p + i];
-        }
+        LiquidKernel.Forward(_s.Dt, _liquid, _s.Coefficients.StressScale * _volumeScale[p], _s.PMass, _in[fo + 9 * p], c, out double jNew, out var a);
+        a.Store(_affine, 9 * p);
+        if (!_keepSvd) M3.Diag(jNew, 1, 1).Store(_out, fo + 9 * p);
         return true;
     }
 
@@ -50,18 +47,10 @@ public sealed partial class Engine
         if (kind == ParticleKind.Plasticine) return false;
         var aBar = M3.Load(_affineBar, 9 * p);
         var cBar = M3.Load(_inBar, co + 9 * p);
-        if (kind == ParticleKind.Liquid)
-        {
-            double jBar = _inBar[fo + 9 * p];
-            LiquidKernel.Backward(_s.Dt, _liquid, _s.Coefficients.StressScale, _s.PMass, _in[fo + 9 * p], M3.Load(_in, co + 9 * p),
-                _outBar[fo + 9 * p], aBar, ref jBar, ref cBar);
-            _inBar[fo + 9 * p] = jBar;
-        }
-        else
-        {
-            cBar += _s.PMass * aBar;
-            for (int i = 0; i < 9; i++) _inBar[fo + 9 * p + i] += _outBar[fo + 9 * p + i];
-        }
+        double jBar = _inBar[fo + 9 * p];
+        LiquidKernel.Backward(_s.Dt, _liquid, _s.Coefficients.StressScale * _volumeScale[p], _s.PMass, _in[fo + 9 * p], M3.Load(_in, co + 9 * p),
+            _outBar[fo + 9 * p], aBar, ref jBar, ref cBar);
+        _inBar[fo + 9 * p] = jBar;
         cBar.Store(_inBar, co + 9 * p);
         return true;
     }
@@ -77,7 +66,8 @@ public sealed partial class Engine
             int s = c.Start, n = c.Count;
             // G2P's velocities are read before any output is written (the projection reads v first, then writes).
             _out.AsSpan(vo + 3 * s, 3 * n).CopyTo(_rigidV);
-            RigidProjection.Forward(_in.AsSpan(3 * s, 3 * n), _rigidV.AsSpan(0, 3 * n), n, _s.Dt, hi,
+            for (int q = 0; q < n; q++) { int o = co + 9 * (s + q); _rigidTrace[q] = _out[o] + _out[o + 4] + _out[o + 8]; }
+            RigidProjection.Forward(_in.AsSpan(3 * s, 3 * n), _rigidV.AsSpan(0, 3 * n), _rigidTrace.AsSpan(0, n), n, _s.Dt, hi,
                 _out.AsSpan(3 * s, 3 * n), _out.AsSpan(vo + 3 * s, 3 * n), _out.AsSpan(co + 9 * s, 9 * n));
         }
     }
@@ -98,11 +88,13 @@ public sealed partial class Engine
             for (int q = 0; q < n; q++) GatherVelocity(s + q).Store(_rigidV, 3 * q);
             RigidProjection.Backward(_in.AsSpan(3 * s, 3 * n), _rigidV.AsSpan(0, 3 * n), n, _s.Dt, hi,
                 _outBar.AsSpan(3 * s, 3 * n), _outBar.AsSpan(vo + 3 * s, 3 * n), _outBar.AsSpan(co + 9 * s, 9 * n),
-                _rigidXBar.AsSpan(0, 3 * n), _rigidVBar.AsSpan(0, 3 * n));
+                _rigidXBar.AsSpan(0, 3 * n), _rigidVBar.AsSpan(0, 3 * n), _rigidTrace.AsSpan(0, n));
             for (int i = 0; i < 3 * n; i++) _inBar[3 * s + i] += _rigidXBar[i];
             _rigidVBar.AsSpan(0, 3 * n).CopyTo(_rigidOutBar.AsSpan(vo + 3 * s));
             Array.Clear(_rigidOutBar, 3 * s, 3 * n);
             Array.Clear(_rigidOutBar, co + 9 * s, 9 * n);
+            // G2P's C enters only through its trace.
+            for (int q = 0; q < n; q++) { int o = co + 9 * (s + q); _rigidOutBar[o] = _rigidOutBar[o + 4] = _rigidOutBar[o + 8] = _rigidTrace[q]; }
         }
         _outBar = _rigidOutBar;
     }

@@ -10,8 +10,12 @@ public enum ParticleKind : byte { Plasticine = 0, Liquid = 1, Rigid = 2 }
 /// </summary>
 public readonly record struct LiquidMaterial(double Bulk, double Viscosity);
 
-/// <summary>One rigid cluster: particles <c>Start .. Start + Count − 1</c> move as one rigid body.</summary>
-public readonly record struct RigidCluster(int Start, int Count);
+/// <summary>
+/// One rigid cluster: particles <c>Start .. Start + Count − 1</c> move as one rigid body; <paramref name="Density"/> is
+/// its density relative to the scene's particle mass per volume (its particles are sampled that much denser), so each
+/// of its particles stands for V_p/Density of volume in the pressure it exerts.
+/// </summary>
+public readonly record struct RigidCluster(int Start, int Count, double Density = 1);
 
 /// <summary>
 /// Per-particle materials of a scene (plasticine, liquid and rigid clusters side by side): the kind of every
@@ -31,6 +35,7 @@ public sealed class ParticleMaterials
         var seen = new bool[kinds.Length];
         foreach (var c in Clusters)
         {
+            if (!(c.Density > 0) || !double.IsFinite(c.Density)) throw new ArgumentException($"rigid cluster density {c.Density} must be finite and > 0.");
             if (c.Count < 4 || c.Start < 0 || c.Start + c.Count > kinds.Length)
                 throw new ArgumentException($"rigid cluster [{c.Start}, {c.Start + c.Count}) must hold ≥ 4 particles within the {kinds.Length} particles.");
             for (int p = c.Start; p < c.Start + c.Count; p++)

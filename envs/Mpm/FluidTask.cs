@@ -5,7 +5,8 @@ using ContactOpt.Tasks;
 namespace ContactOpt.Envs.Mpm;
 
 /// <summary>A resolution preset of the fluid task.</summary>
-public sealed record FluidPreset(string Name, int Grid, int SubstepsPerStep, int ControlSteps, double ParticlesPerCell, string Note);
+public sealed record FluidPreset(string Name, int Grid, int SubstepsPerStep, int ControlSteps, double ParticlesPerCell, string Note,
+    double Duration = FluidScene.Duration);
 
 /// <summary>
 /// The BO-Leap Fluid scene in metres (boleap.md §3.4): a 0.4 × 0.4 m tank (x right, y up, z forward), 0.2 m high,
@@ -53,11 +54,11 @@ public static class FluidScene
     }
 
     /// <summary>The scene: liquid particles first, then the cube's cluster; primitives 0 = bowl, 1 = handle.</summary>
-    public static Scene Build(FluidPreset preset, double cubeDensity, double softness)
+    public static Scene Build(FluidPreset preset, double cubeDensity, double softness, double ladleBehind = LadleBehind, double? cubeBottom = null)
     {
         int n = preset.Grid;
         double s = Scale(n), dx = 1.0 / n;
-        double dt = Duration / (preset.ControlSteps * preset.SubstepsPerStep);
+        double dt = preset.Duration / (preset.ControlSteps * preset.SubstepsPerStep);
         // Cube lattice: m per axis at the liquid's spacing divided by ∛density (equal particle masses).
         double spacing = dx / Math.Cbrt(preset.ParticlesPerCell);
         var lo = ToEngine(n, 0, 0, 0); var hi = ToEngine(n, TankWidth, LiquidDepth, TankWidth);
@@ -66,23 +67,25 @@ public static class FluidScene
         int m = Math.Max(3, (int)Math.Round(NominalCubeEdge * s * Math.Cbrt(cubeDensity) / spacing));
         double cs = Math.Cbrt(sx * sy * sz / cubeDensity), half = 0.5 * m * cs;
         // The cube rests on the syrup's surface on the tank axis (dropped in: it sinks).
-        var cubeC = ToEngine(n, TankWidth / 2, LiquidDepth, TankWidth / 2) + new V3(0, half, 0);
-        var bowl = LadleStart(n);
+        var cubeC = ToEngine(n, TankWidth / 2, cubeBottom ?? LiquidDepth, TankWidth / 2) + new V3(0, half, 0);
+        var bowl = LadleStart(n, ladleBehind);
         var bowlShape = new Primitive(ShapeKind.Ladle, BowlRadius * s, BowlHalfThickness * s, bowl, LadleFriction, new V3(0, 1, 1), bowl, bowl);
         var handleOffset = new V3(0, (HandleLength / 2 + 0.01) * s, -BowlRadius * s);
         var handleShape = new Primitive(ShapeKind.Capsule, HandleLength * s, HandleRadius * s, bowl + handleOffset, LadleFriction, new V3(0, 1, 1), bowl, bowl);
-        // Liquid: a jittered lattice with the preset's particles per cell, outside the ladle (by half a cell).
+        // Liquid: a jittered lattice with the preset's particles per cell, outside the ladle (by half a cell); its lowest
+        // layer sits at the floor plane y = 3dx, whose stencils reach the floor nodes (else the bottom layer slumps by half a cell).
         var rng = new Random(0);
         var x = new List<double>();
         for (int k = 0; k < nz; k++)
             for (int j = 0; j < ny; j++)
                 for (int i = 0; i < nx; i++)
                 {
-                    var p = new V3(lo.X + (i + 0.5 + 0.3 * (rng.NextDouble() - 0.5)) * sx, lo.Y + (j + 0.5 + 0.3 * (rng.NextDouble() - 0.5)) * sy,
+                    var p = new V3(lo.X + (i + 0.5 + 0.3 * (rng.NextDouble() - 0.5)) * sx, lo.Y + (j + 0.3 * (rng.NextDouble() - 0.5)) * sy,
                         lo.Z + (k + 0.5 + 0.3 * (rng.NextDouble() - 0.5)) * sz);
                     bowlShape.World(p, bowl, M3.Identity, true, out double d0, out _, out _);
                     handleShape.World(p, bowl + handleOffset, M3.Identity, true, out double d1, out _, out _);
                     if (Math.Min(d0, d1) < 0.5 * dx) continue;
+                    if (Math.Abs(p.X - cubeC.X) < half && Math.Abs(p.Y - cubeC.Y) < half && Math.Abs(p.Z - cubeC.Z) < half) continue;
                     x.Add(p.X); x.Add(p.Y); x.Add(p.Z);
                 }
         int liquid = x.Count / 3;
@@ -97,7 +100,7 @@ public static class FluidScene
         for (int p = 0; p < total; p++) kinds[p] = p < liquid ? ParticleKind.Liquid : ParticleKind.Rigid;
         double pVol = sx * sy * sz;   // density 1 for the liquid (mass = volume)
         double c = SoundSpeed * s, nu = Viscosity * s * s;
-        var materials = new ParticleMaterials(kinds, new LiquidMaterial(c * c, nu), [new RigidCluster(liquid, total - liquid)]);
+        var materials = new ParticleMaterials(kinds, new LiquidMaterial(c * c, nu), [new RigidCluster(liquid, total - liquid, sx * sy * sz / (cs * cs * cs))]);
         double bowlLowY = Floor(n) + (BowlRadius + BowlHalfThickness) * s + 1e-9;
         double wallIn = Floor(n) + (BowlRadius + BowlHalfThickness) * s, wallOut = 1 - 3 * dx - (BowlRadius + BowlHalfThickness) * s;
         var lower = new V3(bowl.X, bowlLowY, wallIn);
@@ -112,8 +115,8 @@ public static class FluidScene
             gravityScale: Gravity * s) { Materials = materials };
     }
 
-    public static V3 LadleStart(int grid) =>
-        ToEngine(grid, TankWidth / 2, LadleGap + BowlRadius + BowlHalfThickness, TankWidth / 2 - LadleBehind);
+    public static V3 LadleStart(int grid, double behind = LadleBehind) =>
+        ToEngine(grid, TankWidth / 2, LadleGap + BowlRadius + BowlHalfThickness, TankWidth / 2 - behind);
 }
 
 /// <summary>
@@ -166,13 +169,13 @@ public sealed class FluidDynamics : Dynamics
     public override int TraceEvery => Scene.Substeps;
     public override SegmentWorkspace CreateWorkspace(WorkspaceOptions? options = null) => new FluidWorkspace(this, options);
 
-    /// <summary>Initial frame: everything at rest, the liquid's J at its hydrostatic value J = 1 − g·depth/c².</summary>
+    /// <summary>Initial frame: everything at rest, J of the syrup's and the cube's particles at its hydrostatic value J = 1 − g·depth/c².</summary>
     public void InitialFrame(Span<double> frame)
     {
         Scene.InitialFrame(frame);
         double surface = FluidScene.ToEngine(Scene.N, 0, FluidScene.LiquidDepth, 0).Y;
         double c2 = Scene.Materials!.Liquid.Bulk;
-        for (int p = 0; p < LiquidParticles; p++)
+        for (int p = 0; p < Scene.Particles; p++)
             frame[Scene.FOffset + 9 * p] = 1 - Scene.GravityScale * Math.Max(0, surface - frame[3 * p + 1]) / c2;
     }
 

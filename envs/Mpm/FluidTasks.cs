@@ -10,8 +10,8 @@ namespace ContactOpt.Envs.Mpm;
 /// </summary>
 public static class FluidTasks
 {
-    public static readonly FluidPreset Tiny = new("tiny", 16, 2, 5, 1,
-        "16³ grid, 5 control steps (one per segment) of 2 substeps, 1 liquid particle per cell: for CI contract tests only (the ladle wall is under 2 cells)");
+    public static readonly FluidPreset Tiny = new("tiny", 16, 5, 5, 1,
+        "16³ grid, a 0.1 s episode of 5 control steps (one per segment) of 5 substeps (dt = 4 ms), 1 liquid particle per cell: for CI contract tests only (the ladle wall is under 2 cells)", 0.1);
     public static readonly FluidPreset Default = new("default", 32, 8, 50, 1,
         "32³ grid (dx = 1.54 cm), 50 control steps of 8 substeps (dt = 2 ms), 1 liquid particle per cell");
     public static readonly FluidPreset Fine = new("fine", 48, 12, 50, 1,
@@ -45,9 +45,9 @@ public static class FluidTasks
     public static FluidPreset PresetNamed(string name) => Presets.FirstOrDefault(p => p.Name == name)
         ?? throw new ArgumentException($"unknown preset '{name}'; presets: {string.Join(", ", Presets.Select(p => p.Name))}.");
 
-    public static FluidDynamics Build(FluidPreset preset, int segments = 5, double cubeDensity = 1.15, double softness = 333)
+    public static FluidDynamics Build(FluidPreset preset, int segments = 5, double cubeDensity = 1.15, double softness = 333, double ladleBehind = FluidScene.LadleBehind, double? cubeBottom = null)
     {
-        var scene = FluidScene.Build(preset, cubeDensity, softness);
+        var scene = FluidScene.Build(preset, cubeDensity, softness, ladleBehind, cubeBottom);
         return new FluidDynamics(scene, preset, segments);
     }
 
@@ -69,7 +69,7 @@ public static class FluidTasks
             $"{F(density)}× as dense (a rigid particle cluster, two-way coupled) just submerged on the tank axis, a ladle (hemispherical bowl, inner radius " +
             $"{F((FluidScene.BowlRadius - FluidScene.BowlHalfThickness) * 100)} cm, wall {F(2 * FluidScene.BowlHalfThickness * 100)} cm, with a handle) {F(FluidScene.LadleBehind * 100)} cm behind it. " +
             $"Preset {preset.Name}: {preset.Note}; {s.Particles} particles ({dyn.Cube.Count} in the cube); 1 m = {F(FluidScene.Scale(s.N))} engine units. " +
-            $"x ∈ [−2, 2]^{2 * segments}: {segments} segments × (forward–back, up–down) ladle velocity in units of {F(FluidScene.VelocityUnit)} m/s over a {F(FluidScene.Duration)} s episode " +
+            $"x ∈ [−2, 2]^{2 * segments}: {segments} segments × (forward–back, up–down) ladle velocity in units of {F(FluidScene.VelocityUnit)} m/s over a {F(preset.Duration)} s episode " +
             $"of {preset.ControlSteps} control steps. Loss (m) = max(0, 0.2 − y) + 3·‖cube − ladle‖ₓ𝓏 + ‖cube − tank axis‖ₓ𝓏 of the final cube centre (the paper's first term with its sign fixed). " +
             $"Success: loss < {F(SuccessLoss)} (cube lifted out of the syrup and held in the bowl). Exact gradients by hand-written adjoints. " +
             $"Step view: one step per segment, observation = cube centre, cube velocity, ladle position; reward = −loss at the end.";

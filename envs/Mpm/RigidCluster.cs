@@ -5,8 +5,10 @@ namespace ContactOpt.Envs.Mpm;
 /// positions x_p and their G2P velocities v_p (equal masses), centre c = mean x, r_p = x_p − c, V = mean v,
 /// L = Σ r_p × v_p, I = Σ (|r_p|² 1 − r_p r_pᵀ), ω = I⁻¹ L; then v'_p = V + ω × r_p, C'_p = skew(ω) and
 /// x'_p = clamp(x_p + dt·v'_p, 0, hi) per component (the clamp of G2P). This keeps the cluster's linear and
-/// angular momentum, so the coupling to the liquid through the shared grid is two-way. Sums run in particle order
-/// (deterministic). Forward and adjoint side by side.
+/// angular momentum, so the coupling to the liquid through the shared grid is two-way. The cluster's particles also
+/// keep the isotropic part of their G2P velocity gradient, C'_p = skew(ω) + (tr C_p/3)·I, so that their volume ratio J
+/// follows the grid's compression and their pressure keeps the syrup out of the cube (else the syrup seeps through the
+/// sparse cluster and there is no buoyancy). Sums run in particle order (deterministic). Forward and adjoint side by side.
 /// </summary>
 public static class RigidProjection
 {
@@ -29,7 +31,8 @@ public static class RigidProjection
     /// <summary>I⁻¹ b for the symmetric positive-definite inertia (cofactor formula).</summary>
     static V3 Solve(in M3 a, V3 b) => (1 / a.Det) * (a.Cofactor.T * b);
 
-    public static void Forward(ReadOnlySpan<double> x, ReadOnlySpan<double> v, int n, double dt, double hi,
+    /// <summary><paramref name="trace"/>: tr C of each particle's G2P velocity gradient (n values).</summary>
+    public static void Forward(ReadOnlySpan<double> x, ReadOnlySpan<double> v, ReadOnlySpan<double> trace, int n, double dt, double hi,
         Span<double> xOut, Span<double> vOut, Span<double> cOut)
     {
         Motion(x, v, n, out var c, out var vel, out _, out _, out var w);
@@ -39,16 +42,19 @@ public static class RigidProjection
             var xp = V3.Load(x, 3 * p);
             var u = vel + w.Cross(xp - c);
             u.Store(vOut, 3 * p);
-            skew.Store(cOut, 9 * p);
+            var cp = skew;
+            double iso = trace[p] / 3;
+            cp.A00 = iso; cp.A11 = iso; cp.A22 = iso;
+            cp.Store(cOut, 9 * p);
             for (int d = 0; d < 3; d++) xOut[3 * p + d] = Math.Max(Math.Min(xp[d] + dt * u[d], hi), 0.0);
         }
     }
 
     static M3 Skew(V3 w) => new() { A01 = -w.Z, A02 = w.Y, A10 = w.Z, A12 = -w.X, A20 = -w.Y, A21 = w.X };
 
-    /// <summary>From ∂L/∂(x', v', C') overwrites ∂L/∂x and ∂L/∂v.</summary>
+    /// <summary>From ∂L/∂(x', v', C') overwrites ∂L/∂x, ∂L/∂v and ∂L/∂(tr C).</summary>
     public static void Backward(ReadOnlySpan<double> x, ReadOnlySpan<double> v, int n, double dt, double hi,
-        ReadOnlySpan<double> xOutBar, ReadOnlySpan<double> vOutBar, ReadOnlySpan<double> cOutBar, Span<double> xBar, Span<double> vBar)
+        ReadOnlySpan<double> xOutBar, ReadOnlySpan<double> vOutBar, ReadOnlySpan<double> cOutBar, Span<double> xBar, Span<double> vBar, Span<double> traceBar)
     {
         Motion(x, v, n, out var c, out var vel, out _, out var inertia, out var w);
         var wBar = new V3(); var velBar = new V3();
@@ -69,6 +75,7 @@ public static class RigidProjection
             }
             direct.Store(vBar, 3 * p);   // parked here until the second pass
             var cb = M3.Load(cOutBar, 9 * p);
+            traceBar[p] = cb.Trace / 3;
             wBar += new V3(cb.A21 - cb.A12, cb.A02 - cb.A20, cb.A10 - cb.A01);
             wBar += r.Cross(uBar);
             velBar += uBar;

@@ -9,9 +9,9 @@ public class FluidDiagnostics
     [Test, Explicit("diagnostic")]
     public void PrintTrajectory()
     {
-        var preset = FluidTasks.PresetNamed(Environment.GetEnvironmentVariable("FLUID_PRESET") ?? "default");
+        var preset = Environment.GetEnvironmentVariable("FLUID_PRESET") == "coarse" ? new FluidPreset("coarse", 24, 8, 25, 1, "", 0.5) : FluidTasks.PresetNamed(Environment.GetEnvironmentVariable("FLUID_PRESET") ?? "default");
         double density = double.Parse(Environment.GetEnvironmentVariable("FLUID_DENSITY") ?? "1.15", System.Globalization.CultureInfo.InvariantCulture);
-        var d = FluidTasks.Build(preset, cubeDensity: density);
+        var d = FluidTasks.Build(preset, cubeDensity: density, ladleBehind: double.Parse(Environment.GetEnvironmentVariable("FLUID_BEHIND") ?? "0.07", System.Globalization.CultureInfo.InvariantCulture), cubeBottom: Environment.GetEnvironmentVariable("FLUID_BOTTOM") is string cb ? double.Parse(cb, System.Globalization.CultureInfo.InvariantCulture) : null);
         var x = (Environment.GetEnvironmentVariable("FLUID_X") ?? "1.5,0,1.5,0,0,2,0,2,0,2").Split(',').Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         using var f = new EpisodeObjective(d);
         var trace = new StepTrace(1);
@@ -23,7 +23,8 @@ public class FluidDiagnostics
         TestContext.Out.WriteLine($"particles {d.Scene.Particles} (cube {d.Cube.Count}), loss {loss:G6} ({tl:F2} s), loss+grad {lg:G6} ({sw.Elapsed.TotalSeconds:F2} s)");
         TestContext.Out.WriteLine($"gradient [{string.Join(", ", g.Select(v => v.ToString("G4")))}]");
         var s = d.Scene;
-        for (int i = 0; i < trace.States.Count; i += 5)
+        { var s0 = new double[d.StateSize]; d.InitialState(s0, new Random(0)); double v0 = 0; for (int p = 0; p < d.LiquidParticles; p++) v0 += s0[s.FOffset + 9 * p]; TestContext.Out.WriteLine($"initial ΣJ/N {v0 / d.LiquidParticles:F4}"); }
+        for (int i = 0; i < trace.States.Count; i += int.Parse(Environment.GetEnvironmentVariable("FLUID_EVERY") ?? "5"))
         {
             var st = trace.States[i];
             var c = FluidScene.ToMetres(s.N, d.CubeCentre(st)); var l = FluidScene.ToMetres(s.N, V3.Load(st, s.PoseOffset));

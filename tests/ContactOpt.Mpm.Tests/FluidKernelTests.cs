@@ -58,12 +58,12 @@ public class FluidKernelTests
     public void RigidProjectionAdjoint()
     {
         const int n = 9;
-        var input = Cluster(n, 41).Concat(Tiny.Random(3 * n, 42, 0.3)).ToArray();
-        var scale = Enumerable.Repeat(1e-3, 3 * n).Concat(Enumerable.Repeat(1.0, 3 * n)).ToArray();
+        var input = Cluster(n, 41).Concat(Tiny.Random(3 * n, 42, 0.3)).Concat(Tiny.Random(n, 46, 2)).ToArray();
+        var scale = Enumerable.Repeat(1e-3, 3 * n).Concat(Enumerable.Repeat(1.0, 4 * n)).ToArray();
         Check("rigid projection", input, 15 * n,
-            (x, y) => RigidProjection.Forward(x[..(3 * n)], x[(3 * n)..], n, 2e-3, 0.9, y[..(3 * n)], y.Slice(3 * n, 3 * n), y[(6 * n)..]),
-            (x, w, g) => RigidProjection.Backward(x[..(3 * n)], x[(3 * n)..], n, 2e-3, 0.9, w[..(3 * n)], w.Slice(3 * n, 3 * n), w[(6 * n)..],
-                g[..(3 * n)], g[(3 * n)..]), seed: 43, inputScale: scale);
+            (x, y) => RigidProjection.Forward(x[..(3 * n)], x.Slice(3 * n, 3 * n), x[(6 * n)..], n, 2e-3, 0.9, y[..(3 * n)], y.Slice(3 * n, 3 * n), y[(6 * n)..]),
+            (x, w, g) => RigidProjection.Backward(x[..(3 * n)], x.Slice(3 * n, 3 * n), n, 2e-3, 0.9, w[..(3 * n)], w.Slice(3 * n, 3 * n), w[(6 * n)..],
+                g[..(3 * n)], g.Slice(3 * n, 3 * n), g[(6 * n)..]), seed: 43, inputScale: scale);
     }
 
     [Test]
@@ -72,7 +72,7 @@ public class FluidKernelTests
         const int n = 12;
         var x = Cluster(n, 44); var v = Tiny.Random(3 * n, 45, 0.3);
         var x1 = new double[3 * n]; var v1 = new double[3 * n]; var c1 = new double[9 * n];
-        RigidProjection.Forward(x, v, n, 1e-3, 0.95, x1, v1, c1);
+        RigidProjection.Forward(x, v, new double[n], n, 1e-3, 0.95, x1, v1, c1);
         V3 Sum(double[] a) { var s = new V3(); for (int p = 0; p < n; p++) s += V3.Load(a, 3 * p); return s; }
         V3 Ang(double[] a)
         {
@@ -95,7 +95,7 @@ public class FluidKernelTests
         }
         // A rigid motion is a fixed point of the projection.
         var v2 = new double[3 * n];
-        RigidProjection.Forward(x, v1, n, 1e-3, 0.95, new double[3 * n], v2, new double[9 * n]);
+        RigidProjection.Forward(x, v1, new double[n], n, 1e-3, 0.95, new double[3 * n], v2, new double[9 * n]);
         for (int i = 0; i < 3 * n; i++) Assert.That(v2[i], Is.EqualTo(v1[i]).Within(1e-12));
     }
 
