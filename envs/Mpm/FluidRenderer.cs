@@ -4,8 +4,8 @@ namespace ContactOpt.Envs.Mpm;
 
 /// <summary>
 /// A view of a fluid-task state: orthographic camera from the front-side and above; the syrup as pale blue
-/// points (depth-shaded), the ladle as sampled solids drawn over the syrup, the cube over both except where
-/// the ladle is in front of it (so it stays visible inside the liquid); the tank's rim outlined.
+/// points (depth-shaded), the ladle as sampled solids drawn over the syrup, the cube (orange) over both so that it
+/// stays visible inside the syrup and the bowl; the tank's floor and rim outlined.
 /// </summary>
 public static class FluidRenderer
 {
@@ -20,8 +20,8 @@ public static class FluidRenderer
         var cubeDepth = new double[Width * Height];
         Array.Fill(liquidDepth, double.PositiveInfinity); Array.Fill(toolDepth, double.PositiveInfinity); Array.Fill(cubeDepth, double.PositiveInfinity);
         var s = d.Scene;
-        // Camera: from the side (+x, turned 80° about y: forward z runs left to right), tilted 15° down.
-        double yaw = 80 * Math.PI / 180, tilt = 15 * Math.PI / 180;
+        // Camera: from the side (+x, turned 80° about y: forward z runs right to left), tilted 35° down to look into the bowl.
+        double yaw = 80 * Math.PI / 180, tilt = 35 * Math.PI / 180;
         double cyw = Math.Cos(yaw), syw = Math.Sin(yaw), ct = Math.Cos(tilt), st = Math.Sin(tilt);
         double scale = Width * 0.78, cx = Width / 2.0, cy = Height * 0.78;
         void Splat(V3 w, byte r, byte g, byte b, int size, double[] depth, double[]? behind)
@@ -67,7 +67,7 @@ public static class FluidRenderer
                 Splat(pr.Rotation * q + pos, 90, 90, 110, 2, toolDepth, null);
             }
         }
-        for (int p = d.Cube.Start; p < d.Cube.Start + d.Cube.Count; p++) Splat(V3.Load(state, 3 * p), 230, 120, 30, 4, cubeDepth, toolDepth);
+        for (int p = d.Cube.Start; p < d.Cube.Start + d.Cube.Count; p++) Splat(V3.Load(state, 3 * p), 230, 120, 30, 5, cubeDepth, null);
         var frame = new Frame(Width, Height, rgb);
         if (label is null) return frame;
         using var canvas = new Canvas(Width, Height, 0, 1, 0);
