@@ -66,7 +66,7 @@ public static class FluidTasks
         var description =
             $"Scoop a sugar cube out of syrup with a ladle (BO-Leap Fluid). Tank 0.4 m (x) × 0.4 m (z) × 0.2 m (y) with {F(FluidScene.LiquidDepth)} m of syrup " +
             $"(weakly compressible MLS-MPM liquid, sound speed {F(FluidScene.SoundSpeed)} m/s, kinematic viscosity {F(FluidScene.Viscosity)} m²/s), a {F(dyn.CubeEdge * 100)} cm cube " +
-            $"{F(density)}× as dense (a rigid particle cluster, two-way coupled) just submerged on the tank axis, a ladle (hemispherical bowl, inner radius " +
+            $"{F(density)}× as dense (a rigid particle cluster, two-way coupled) dropped onto the syrup on the tank axis (it sinks), a ladle (hemispherical bowl, inner radius " +
             $"{F((FluidScene.BowlRadius - FluidScene.BowlHalfThickness) * 100)} cm, wall {F(2 * FluidScene.BowlHalfThickness * 100)} cm, with a handle) {F(FluidScene.LadleBehind * 100)} cm behind it. " +
             $"Preset {preset.Name}: {preset.Note}; {s.Particles} particles ({dyn.Cube.Count} in the cube); 1 m = {F(FluidScene.Scale(s.N))} engine units. " +
             $"x ∈ [−2, 2]^{2 * segments}: {segments} segments × (forward–back, up–down) ladle velocity in units of {F(FluidScene.VelocityUnit)} m/s over a {F(preset.Duration)} s episode " +
