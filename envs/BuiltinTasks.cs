@@ -25,6 +25,7 @@ public static class BuiltinTasks
         yield return PendulumDynamics.Spec;
         yield return ChainTask.Spec;
         foreach (var spec in PlasticineTasks.Specs()) yield return spec;
+        yield return FluidTasks.Spec;
         foreach (var spec in ClothTasks.Specs()) yield return spec;
     }
 

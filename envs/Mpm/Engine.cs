@@ -56,6 +56,7 @@ public sealed partial class Engine
         _prepareStressBody = PrepareStressBlock; _prepareAffineBody = PrepareAffineBlock; _p2gStressBarBody = P2GStressBackwardBlock;
         _scratchOut = new double[scene.FrameSize];
         _splatSlab = SplatSlab; _splatBarBody = SplatBackwardBlock;
+        InitMaterials();
     }
 
     public Scene Scene => _s;
@@ -179,6 +180,7 @@ public sealed partial class Engine
         _loop.For(_zHi - _zLo + 1, NodeGrain, _gridBody);
         Tick(3, ref t0);
         _loop.For(_np, ParticleGrain, _g2pBody);
+        RigidAfterG2P();
         Tick(4, ref t0);
     }
 
@@ -231,6 +233,7 @@ public sealed partial class Engine
         Array.Clear(inputBar);
         Array.Clear(velocityBar);
         ClearBox(_gvBar, 3); ClearBox(_gpBar, 3); ClearBox(_gmBar, 1);
+        RigidBeforeG2PBackward();
         _loop.For(_np, ParticleGrain, _g2pBarParticles);
         ColouredSlabs(_g2pBarSlab);
         Tick(6, ref t0);
@@ -273,11 +276,12 @@ public sealed partial class Engine
         {
             int m = Math.Min(4, end - g);
             for (int i = 0; i < 4; i++)
-                ftr[i] = i < m ? Constitutive.Trial(k, M3.Load(_in, fo + 9 * (g + i)), M3.Load(_in, co + 9 * (g + i))) : M3.Identity;
+                ftr[i] = i < m && !IsMaterial(g + i) ? Constitutive.Trial(k, M3.Load(_in, fo + 9 * (g + i)), M3.Load(_in, co + 9 * (g + i))) : M3.Identity;
             Svd3.EigenOf4(ftr, eig);
             for (int i = 0; i < m; i++)
             {
                 int p = g + i;
+                if (_kinds is not null && MaterialStress(p, fo, co)) continue;   // liquid / rigid particles (EngineMaterials.cs)
                 var c = M3.Load(_in, co + 9 * p);
                 Constitutive.Forward(k, c, ftr[i], eig[i], out var fNew, out var a, out var u, out var sigma, out var v);
                 fNew.Store(_out, fo + 9 * p);
@@ -311,6 +315,7 @@ public sealed partial class Engine
         var rec = _rec!;
         for (int p = start; p < end; p++)
         {
+            if (_kinds is not null && MaterialStressBackward(p, fo, co)) continue;
             var f = M3.Load(_in, fo + 9 * p); var c = M3.Load(_in, co + 9 * p);
             var fNewBar = M3.Load(_outBar, fo + 9 * p);
             var aBar = M3.Load(_affineBar, 9 * p);

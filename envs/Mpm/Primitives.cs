@@ -1,7 +1,7 @@
 namespace ContactOpt.Envs.Mpm;
 
 /// <summary>Shapes of the rigid primitives (PlasticineLab's local-frame SDFs).</summary>
-public enum ShapeKind { Sphere, Capsule, Cylinder, Torus }
+public enum ShapeKind { Sphere, Capsule, Cylinder, Torus, Ladle }
 
 /// <summary>How a primitive's pose follows its action channels (PlasticineLab's forward_kinematics).</summary>
 public enum Motion
@@ -94,6 +94,10 @@ public sealed record Primitive(ShapeKind Kind, double A, double B, V3 InitialPos
                 h.A10 = h.A01; h.A20 = h.A02; h.A21 = h.A12;
                 return;
             }
+            case ShapeKind.Ladle:
+                // Hemispherical bowl shell open towards +y: mid radius A, half-thickness B (LadleShape.cs).
+                LadleShape.Bowl(q, A, B, out d, out g, out h);
+                return;
             default:
             {
                 // Cylinder with axis local y: radial half-size A, half-height B (PlasticineLab's h and r).

@@ -49,6 +49,8 @@ public sealed class Scene
     public double PMass { get; }
     public double GravityScale { get; }
     public Constitutive.Coefficients Coefficients { get; }
+    /// <summary>Per-particle materials (liquid, rigid clusters; see EngineMaterials.cs); null: all plasticine.</summary>
+    public ParticleMaterials? Materials { get; init; }
     public int[] ActionOffsets { get; }
     public int ActionSize { get; }
     public const int Bound = 3;
