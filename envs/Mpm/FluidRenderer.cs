@@ -68,13 +68,6 @@ public static class FluidRenderer
             }
         }
         for (int p = d.Cube.Start; p < d.Cube.Start + d.Cube.Count; p++) Splat(V3.Load(state, 3 * p), 230, 120, 30, 5, cubeDepth, null);
-        var frame = new Frame(Width, Height, rgb);
-        if (label is null) return frame;
-        using var canvas = new Canvas(Width, Height, 0, 1, 0);
-        canvas.Label(label);
-        var text = canvas.ToFrame();
-        for (int i = 0; i < Width * Height; i++)
-            if (text.Rgb[3 * i] < 128) { rgb[3 * i] = text.Rgb[3 * i]; rgb[3 * i + 1] = text.Rgb[3 * i + 1]; rgb[3 * i + 2] = text.Rgb[3 * i + 2]; }
-        return new Frame(Width, Height, rgb);
+        return MpmRenderer.Labelled(Width, Height, rgb, label);
     }
 }

@@ -93,14 +93,18 @@ public static class MpmRenderer
             int x = idx % n, y = idx / n % n, z = idx / (n * n);
             Splat(x * s.Dx, y * s.Dx, z * s.Dx, 200, 230, 200, Math.Max(2, 300 / n), true);
         }
-        var frame = new Frame(Width, Height, rgb);
-        if (label is null) return frame;
-        // Text: draw it on a blank canvas and copy its dark pixels over.
-        using var canvas = new Canvas(Width, Height, 0, 1, 0);
+        return Labelled(Width, Height, rgb, label);
+    }
+
+    /// <summary>The frame of <paramref name="rgb"/>, with <paramref name="label"/> drawn on a blank canvas and its dark pixels copied over.</summary>
+    internal static Frame Labelled(int width, int height, byte[] rgb, string? label)
+    {
+        if (label is null) return new Frame(width, height, rgb);
+        using var canvas = new Canvas(width, height, 0, 1, 0);
         canvas.Label(label);
         var text = canvas.ToFrame();
-        for (int i = 0; i < Width * Height; i++)
+        for (int i = 0; i < width * height; i++)
             if (text.Rgb[3 * i] < 128) { rgb[3 * i] = text.Rgb[3 * i]; rgb[3 * i + 1] = text.Rgb[3 * i + 1]; rgb[3 * i + 2] = text.Rgb[3 * i + 2]; }
-        return new Frame(Width, Height, rgb);
+        return new Frame(width, height, rgb);
     }
 }
