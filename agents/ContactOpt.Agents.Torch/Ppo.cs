@@ -101,7 +101,8 @@ public sealed class Ppo : ILearningAgent, ITrainingCallbacks, IDisposable
         {
             actor = new Mlp("actor", obs, hidden, act, activation);
             critic = new Mlp("critic", obs, hidden, 1, activation);
-            log_std = nn.Parameter(torch.full(act, logStdInit, dtype: ScalarType.Float32));
+            using var init = logStdInit.ToScalar();   // kept alive through the native call (see Kept)
+            log_std = nn.Parameter(torch.full(act, init, dtype: ScalarType.Float32));
             RegisterComponents();
         }
 
@@ -112,11 +113,11 @@ public sealed class Ppo : ILearningAgent, ITrainingCallbacks, IDisposable
         public Tensor LogProb(Tensor mean, Tensor u)
         {
             var z = (u - mean) / log_std.exp();
-            return (-0.5 * z.pow(2) - log_std - 0.5 * Math.Log(2 * Math.PI)).sum(-1);
+            return z.pow(Kept.Two).mul(Kept.MinusHalf).sub(log_std).sub(Kept.HalfLog2Pi).sum(-1);   // numbers kept (see Kept)
         }
 
         /// <summary>Entropy of the diagonal Gaussian (the same for every state).</summary>
-        public Tensor Entropy() => (0.5 + 0.5 * Math.Log(2 * Math.PI) + log_std).sum();
+        public Tensor Entropy() => log_std.Plus(Kept.GaussianEntropyConstant).sum();
     }
 
     readonly List<EpisodeLog> _episodes = new();
@@ -238,7 +239,8 @@ public sealed class Ppo : ILearningAgent, ITrainingCallbacks, IDisposable
             _net.critic.InitOrthogonal(Math.Sqrt(2), 1.0, gen);
         }
         else { _net.actor.InitDefault(gen); _net.critic.InitDefault(gen); }
-        using var optimizer = torch.optim.Adam(_net.parameters(), lr: o.LearningRate, eps: o.AdamEps);
+        using var hp = new ScalarSet();   // the run's hyperparameters as kept Scalars (see Kept)
+        using var optimizer = new KeptAdam(_net.parameters(), o.LearningRate, eps: o.AdamEps);
         var parameters = _net.parameters().ToArray();
 
         // ---- rollout storage (plain arrays, env by env: index e·n_steps + t; tensors are built per update) --
@@ -289,7 +291,7 @@ public sealed class Ppo : ILearningAgent, ITrainingCallbacks, IDisposable
                     for (int e = 0; e < ne; e++) for (int i = 0; i < _obsSize; i++) obsRows[e * _obsSize + i] = (float)obs[e][i];
                     var x = TorchUtil.Matrix(obsRows, ne, _obsSize);
                     var mean = _net.call(x);
-                    var u = mean + _net.log_std.exp() * torch.randn(mean.shape, generator: gen);
+                    var u = mean.Plus(_net.log_std.exp() * torch.randn(mean.shape, generator: gen));
                     logPAll = _net.LogProb(mean, u).contiguous().data<float>().ToArray();
                     valueAll = _net.Value(x).contiguous().data<float>().ToArray();
                     uAll = u.contiguous().data<float>().ToArray();
@@ -352,16 +354,16 @@ public sealed class Ppo : ILearningAgent, ITrainingCallbacks, IDisposable
                         var mean = _net.call(mbObs);
                         var logP = _net.LogProb(mean, actT.index_select(0, idx));
                         var adv = advT.index_select(0, idx);
-                        if (o.NormalizeAdvantage && adv.shape[0] > 1) adv = (adv - adv.mean()) / (adv.std() + 1e-8);
+                        if (o.NormalizeAdvantage && adv.shape[0] > 1) adv = (adv - adv.mean()) / adv.std().Plus(hp[1e-8]);
                         var ratio = (logP - oldLogP.index_select(0, idx)).exp();
-                        var policyLoss = -torch.min(adv * ratio, adv * ratio.clamp(1 - o.ClipRange, 1 + o.ClipRange)).mean();
+                        var policyLoss = -torch.min(adv * ratio, adv * ratio.clamp(hp[1 - o.ClipRange], hp[1 + o.ClipRange])).mean();
                         var valueLoss = nn.functional.mse_loss(_net.Value(mbObs), retT.index_select(0, idx));
                         var entropyLoss = -_net.Entropy();
-                        var loss = policyLoss + o.EntCoef * entropyLoss + o.VfCoef * valueLoss;
-                        optimizer.zero_grad();
+                        var loss = policyLoss.Plus(entropyLoss * hp[o.EntCoef]).Plus(valueLoss * hp[o.VfCoef]);
+                        optimizer.ZeroGrad();
                         loss.backward();
                         nn.utils.clip_grad_norm_(parameters, o.MaxGradNorm);
-                        optimizer.step();
+                        optimizer.Step();
                     }
                 }
             }
@@ -427,7 +429,7 @@ public sealed class Ppo : ILearningAgent, ITrainingCallbacks, IDisposable
         using var scope = torch.NewDisposeScope();
         using var _ = torch.no_grad();
         var mean = net.call(TorchUtil.Row(observation));
-        var u = deterministic ? mean : mean + net.log_std.exp() * torch.randn(mean.shape, generator: generator ?? ActGenerator());
+        var u = deterministic ? mean : mean.Plus(net.log_std.exp() * torch.randn(mean.shape, generator: generator ?? ActGenerator()));
         return _scaling!.ToEnv(TorchUtil.ToDoubles(u));
     }
 

@@ -98,6 +98,10 @@ public sealed class Sac : ILearningAgent, ITrainingCallbacks, IDisposable
         public readonly Mlp latent;
         public readonly Linear mu, log_std;
 
+        static readonly Scalar LogStdMin = SacOptions.LogStdMin.ToScalar(), LogStdMax = SacOptions.LogStdMax.ToScalar();
+        /// <summary>The 1e-6 inside log(1 − tanh² + 1e-6) (SB3).</summary>
+        static readonly Scalar TanhEps = 1e-6.ToScalar();
+
         public Actor(int obs, int act, int[] hidden, Activation activation) : base("actor")
         {
             latent = new Mlp("latent", obs, hidden[..^1], hidden[^1], activation, activateOutput: true);
@@ -109,17 +113,19 @@ public sealed class Sac : ILearningAgent, ITrainingCallbacks, IDisposable
         public override (Tensor Mean, Tensor LogStd) forward(Tensor obs)
         {
             var h = latent.call(obs);
-            return (mu.call(h), log_std.call(h).clamp(SacOptions.LogStdMin, SacOptions.LogStdMax));
+            return (mu.call(h), log_std.call(h).clamp(LogStdMin, LogStdMax));
         }
 
         /// <summary>A reparameterised sample a = tanh(u) and log π(a|s) with the tanh correction.</summary>
         public (Tensor Action, Tensor LogProb) Sample(Tensor obs, Generator generator)
         {
             var (mean, logStd) = forward(obs);
-            var u = mean + logStd.exp() * torch.randn(mean.shape, generator: generator);
+            var std = logStd.exp();
+            var u = mean.Plus(std * torch.randn(mean.shape, generator: generator));
             var a = u.tanh();
-            var gaussian = (-0.5 * ((u - mean) / logStd.exp()).pow(2) - logStd - 0.5 * Math.Log(2 * Math.PI)).sum(-1);
-            var logProb = gaussian - (1 - a.pow(2) + 1e-6).log().sum(-1);
+            // log N(u; μ, σ) − Σ log(1 − tanh²u + 1e-6); every number a kept Scalar (see Kept)
+            var gaussian = ((u - mean) / std).pow(Kept.Two).mul(Kept.MinusHalf).sub(logStd).sub(Kept.HalfLog2Pi).sum(-1);
+            var logProb = gaussian - Kept.One.Minus(a.pow(Kept.Two)).Plus(TanhEps).log().sum(-1);
             return (a, logProb);
         }
 
@@ -270,12 +276,13 @@ public sealed class Sac : ILearningAgent, ITrainingCallbacks, IDisposable
         using var target = new TwinCritic("critic_target", _obsSize, nAct, hidden, o.Activation);
         target.load_state_dict(critic.state_dict());
         foreach (var p in target.parameters()) p.requires_grad = false;
-        using var actorOpt = torch.optim.Adam(_actor.parameters(), lr: o.LearningRate);
-        using var criticOpt = torch.optim.Adam(critic.parameters(), lr: o.LearningRate);
+        using var hp = new ScalarSet();   // the run's hyperparameters as kept Scalars (see Kept)
+        using var actorOpt = new KeptAdam(_actor.parameters(), o.LearningRate);
+        using var criticOpt = new KeptAdam(critic.parameters(), o.LearningRate);
         var (autoAlpha, alpha0) = o.ParseEntCoef();
         double targetEntropy = o.ParseTargetEntropy(nAct);
         using var logAlpha = nn.Parameter(torch.tensor(Math.Log(Math.Max(alpha0, 1e-30)), dtype: ScalarType.Float32), requires_grad: autoAlpha);
-        using var alphaOpt = autoAlpha ? torch.optim.Adam([logAlpha], lr: o.LearningRate) : null;
+        using var alphaOpt = autoAlpha ? new KeptAdam([logAlpha], o.LearningRate) : null;
         double alpha = alpha0;
         var criticParams = critic.parameters().ToArray();
         var targetParams = target.parameters().ToArray();
@@ -341,11 +348,12 @@ public sealed class Sac : ILearningAgent, ITrainingCallbacks, IDisposable
                 if (alphaOpt is not null)
                 {
                     alpha = logAlpha.detach().exp().item<float>();
-                    var alphaLoss = -(logAlpha * (logProb + targetEntropy).detach()).mean();
-                    alphaOpt.zero_grad();
+                    var alphaLoss = -(logAlpha * logProb.Plus(hp[targetEntropy]).detach()).mean();
+                    alphaOpt.ZeroGrad();
                     alphaLoss.backward();
-                    alphaOpt.step();
+                    alphaOpt.Step();
                 }
+                using var alphaS = alpha.ToScalar();
 
                 // 2b. critics: y = r + γ(1 − terminated)(min Q̄(s', a') − α log π(a'|s')), a' ~ π(·|s')
                 Tensor y;
@@ -353,28 +361,28 @@ public sealed class Sac : ILearningAgent, ITrainingCallbacks, IDisposable
                 {
                     var (nextAction, nextLogProb) = _actor.Sample(bNext, gen);
                     var (t1, t2) = target.call(bNext, nextAction);
-                    var nextQ = torch.min(t1, t2) - alpha * nextLogProb;
-                    y = bRew + (1 - bDone) * o.Gamma * nextQ;
+                    var nextQ = torch.min(t1, t2) - nextLogProb * alphaS;
+                    y = bRew.Plus(Kept.One.Minus(bDone) * hp[o.Gamma] * nextQ);
                 }
                 var (q1, q2) = critic.call(bObs, bAct);
-                var criticLoss = 0.5 * (nn.functional.mse_loss(q1, y) + nn.functional.mse_loss(q2, y));
-                criticOpt.zero_grad();
+                var criticLoss = nn.functional.mse_loss(q1, y).Plus(nn.functional.mse_loss(q2, y)) * Kept.Half;
+                criticOpt.ZeroGrad();
                 criticLoss.backward();
-                criticOpt.step();
+                criticOpt.Step();
 
                 // 2c. actor: minimise E[α log π(a|s) − min Q(s, a)], a ~ π(·|s) reparameterised
                 var (p1, p2) = critic.call(bObs, piAction);
-                var actorLoss = (alpha * logProb - torch.min(p1, p2)).mean();
-                actorOpt.zero_grad();
+                var actorLoss = (logProb * alphaS - torch.min(p1, p2)).mean();
+                actorOpt.ZeroGrad();
                 actorLoss.backward();
-                actorOpt.step();
+                actorOpt.Step();
 
                 // 2d. targets: θ̄ ← (1 − τ)θ̄ + τθ
                 updates++;
                 if (updates % o.TargetUpdateInterval == 0)
                     using (torch.no_grad())
                         for (int i = 0; i < criticParams.Length; i++)
-                            targetParams[i].mul_(1 - o.Tau).add_(criticParams[i], alpha: o.Tau);
+                            targetParams[i].mul_(hp[1 - o.Tau]).add_(criticParams[i], hp[o.Tau]);
             }
         }
         EntropyCoefficient = autoAlpha ? logAlpha.detach().exp().item<float>() : alpha;

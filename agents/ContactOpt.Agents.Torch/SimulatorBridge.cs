@@ -90,7 +90,7 @@ public sealed class DifferentiableSimulator
         for (int t = 0; t < Dynamics.Horizon; t++)
         {
             var (next, cost) = Step(state, policy(Observation(state, t), t), t, parameters);
-            loss = loss + cost;
+            loss = loss.Plus(cost);   // a + b's alpha kept (see Kept)
             state = next;
         }
         return loss;
@@ -204,7 +204,8 @@ public sealed class DifferentiableSimulator
         {
             var g = (double[])ctx.get_data("g");
             double scale = Values(grad)[0];
-            return [null!, torch.tensor(g, dtype: ScalarType.Float64) * scale];
+            using var scaleS = scale.ToScalar();   // kept alive through the native call (see Kept)
+            return [null!, torch.tensor(g, dtype: ScalarType.Float64) * scaleS];
         }
     }
 }

@@ -83,7 +83,8 @@ public static class Init
     public static void Uniform(Tensor tensor, double low, double high, Generator generator)
     {
         using var scope = torch.NewDisposeScope();
-        var u = torch.rand(tensor.shape, dtype: ScalarType.Float64, generator: generator) * (high - low) + low;
+        using Scalar width = (high - low).ToScalar(), lowS = low.ToScalar();   // kept alive (see Kept)
+        var u = (torch.rand(tensor.shape, dtype: ScalarType.Float64, generator: generator) * width).Plus(lowS);
         using var _ = torch.no_grad();
         tensor.copy_(u.to_type(tensor.dtype));
     }
@@ -99,7 +100,8 @@ public static class Init
         q = q * r.diagonal().sign().unsqueeze(0);
         if (rows < cols) q = q.t();
         using var _ = torch.no_grad();
-        weight.copy_((q * gain).to_type(weight.dtype));
+        using var gainS = gain.ToScalar();
+        weight.copy_((q * gainS).to_type(weight.dtype));
     }
 }
 
