@@ -29,13 +29,6 @@ public static class BuiltinTasks
         foreach (var spec in ClothTasks.Specs()) yield return spec;
     }
 
-    /// <summary>
-    /// The name under which task-agnostic contract tests run a task: tasks that declare a <c>preset</c> option with a
-    /// <c>tiny</c> choice (the 3-D MPM tasks) run at that CI preset, every other task under its plain name.
-    /// </summary>
-    public static string ContractTestName(TaskSpec spec) =>
-        spec.Options.Any(o => o.Name == "preset" && o.Choices is { } c && c.Contains("tiny")) ? $"{spec.Name}:preset=tiny" : spec.Name;
-
     /// <summary>A new registry holding every built-in task; add your own with <see cref="TaskRegistry.Add"/>.</summary>
     public static TaskRegistry CreateRegistry() => new(Specs());
 

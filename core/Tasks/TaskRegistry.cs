@@ -13,7 +13,18 @@ public sealed record LandscapePreset(
     Func<double, double, double[]> ToParameters, string Description);
 
 /// <summary>A registered task: its name, summary, options and a factory.</summary>
-public sealed record TaskSpec(string Name, string Summary, IReadOnlyList<TaskOption> Options, Func<TaskOptions, TaskInstance> Create);
+public sealed record TaskSpec(string Name, string Summary, IReadOnlyList<TaskOption> Options, Func<TaskOptions, TaskInstance> Create)
+{
+    /// <summary>
+    /// Options under which task-agnostic tests (the env checker, the gradient and contract suites, the preset tests)
+    /// run this task, e.g. <c>preset=tiny</c> for a 3-D MPM task whose default preset costs seconds per episode;
+    /// null: its defaults. Third-party tasks set it the same way.
+    /// </summary>
+    public string? TestOptions { get; init; }
+
+    /// <summary>The task's name with its <see cref="TestOptions"/> (<c>name:options</c>), or the plain name.</summary>
+    public string TestName => TestOptions is null ? Name : $"{Name}:{TestOptions}";
+}
 
 /// <summary>
 /// Looks tasks up by name, with options in the name (<c>task:key=value,...</c>). An instance, not a global:

@@ -60,7 +60,7 @@ public static class ClothTasks
             ContactOption,
             SmoothingOption("0.05"),
         ],
-        CreateClothId);
+        CreateClothId) { TestOptions = "preset=tiny" };
 
     static ClothContact Contact(TaskOptions o) => o.GetString("contact") switch
     {

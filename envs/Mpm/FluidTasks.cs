@@ -38,7 +38,7 @@ public static class FluidTasks
     {
         TaskSpec? spec = null;
         spec = new TaskSpec("fluid", "BO-Leap fluid: a ladle scoops a sinking sugar cube out of syrup in a 0.4 × 0.4 × 0.2 m tank (10-D); options preset, segments, cube_density, softness.",
-            Options, o => Create(o, TaskRegistry.CanonicalName("fluid", o, spec!.Options)));
+            Options, o => Create(o, TaskRegistry.CanonicalName("fluid", o, spec!.Options))) { TestOptions = PlasticineTasks.ContractTestOptions };
         return spec;
     }
 

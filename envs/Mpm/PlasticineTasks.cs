@@ -122,13 +122,14 @@ public static class PlasticineTasks
     ];
 
     /// <summary>The option value contract tests use for tasks that declare it (a cheap preset for CI).</summary>
+    /// <summary>The CI preset, under which task-agnostic tests run the plasticine and fluid tasks (<see cref="TaskSpec.TestOptions"/>).</summary>
     public const string ContractTestOptions = "preset=tiny";
 
     static TaskSpec Spec(PlasticineTask task)
     {
         TaskSpec? spec = null;
         spec = new TaskSpec(task.Name, task.Summary + "; options preset, segments, softness, w_density, w_sdf, w_contact.", Options,
-            o => Create(task, o, TaskRegistry.CanonicalName(task.Name, o, spec!.Options)));
+            o => Create(task, o, TaskRegistry.CanonicalName(task.Name, o, spec!.Options))) { TestOptions = ContractTestOptions };
         return spec;
     }
 

@@ -5,7 +5,7 @@ namespace ContactOpt.Tests;
 
 public class EnvCheckerTests
 {
-    static IEnumerable<string> AllTasks() => BuiltinTasks.CreateRegistry().All.Select(BuiltinTasks.ContractTestName);
+    static IEnumerable<string> AllTasks() => BuiltinTasks.CreateRegistry().All.Select(s => s.TestName);
 
     [TestCaseSource(nameof(AllTasks))]
     public void EveryRegisteredTaskPassesTheChecker(string name)

@@ -7,7 +7,7 @@ namespace ContactOpt.Tests;
 public class GradientTests
 {
     static readonly TaskRegistry Registry = BuiltinTasks.CreateRegistry();
-    static IEnumerable<string> AllTasks() => Registry.All.Select(BuiltinTasks.ContractTestName);
+    static IEnumerable<string> AllTasks() => Registry.All.Select(s => s.TestName);
     /// <summary>Every task that declares bounded physical parameters, in its physical-parameter view.</summary>
     static IEnumerable<string> PhysicalViews() => AllTasks()
         .Where(n => Registry.Create(n).Dynamics.ParameterBounds is not null)

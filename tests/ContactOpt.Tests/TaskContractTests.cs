@@ -10,7 +10,27 @@ namespace ContactOpt.Tests;
 public class TaskContractTests
 {
     static readonly TaskRegistry Registry = BuiltinTasks.CreateRegistry();
-    static IEnumerable<string> AllTasks() => Registry.All.Select(BuiltinTasks.ContractTestName);
+    static IEnumerable<string> AllTasks() => Registry.All.Select(s => s.TestName);
+
+    [Test]
+    public void TestNameCarriesTheDeclaredTestOptions()
+    {
+        var spec = new TaskSpec("demo", "a demo", [new TaskOption("preset", "default", "size", ["default", "tiny"])], _ => throw new NotSupportedException());
+        Assert.That(spec.TestName, Is.EqualTo("demo"));
+        Assert.That((spec with { TestOptions = "preset=tiny" }).TestName, Is.EqualTo("demo:preset=tiny"));
+    }
+
+    [Test]
+    public void EveryTaskWithACiPresetRunsTheSuitesAtIt()
+    {
+        // A task offering preset=tiny (the CI resolution) must declare it, or the registry-wide suites would run its
+        // default preset (seconds per episode for the 3-D scenes).
+        foreach (var spec in Registry.All)
+            if (spec.Options.Any(o => o.Name == "preset" && o.Choices is { } c && c.Contains("tiny")))
+                Assert.That(spec.TestOptions, Is.EqualTo("preset=tiny"), spec.Name);
+        Assert.That(Registry.Spec("pinch").TestName, Is.EqualTo("pinch:preset=tiny"));
+        Assert.That(Registry.Spec("flip").TestName, Is.EqualTo("flip"));
+    }
 
     static List<(double[] Obs, double Reward, bool Terminated, bool Truncated)> Play(DifferentiableEnv env, int seed, int actionSeed)
     {
