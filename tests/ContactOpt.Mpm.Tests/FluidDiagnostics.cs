@@ -116,3 +116,31 @@ public class FluidStabilitySweep
         TestContext.Out.WriteLine(FormattableString.Invariant($"substeps {k}: {count} random episodes, {bad} not finite, best loss {best:F4}, volume range [{lo:F4}, {hi:F4}] × rest"));
     }
 }
+
+public class FluidSettling
+{
+    /// <summary>The task's syrup at rest (ladle parked 0.15 m behind, still): mean and top particle height and mean J over an episode (FLUID_PRESET).</summary>
+    [Test, Explicit("diagnostic")]
+    public void PrintSyrupSettling()
+    {
+        var d = FluidTasks.Build(FluidTasks.PresetNamed(Environment.GetEnvironmentVariable("FLUID_PRESET") ?? "default"), ladleBehind: 0.15);
+        var s = d.Scene;
+        using var f = new EpisodeObjective(d);
+        var trace = new StepTrace(1);
+        f.Loss(new double[10], trace);
+        var s0 = new double[d.StateSize]; d.InitialState(s0, new Random(0));
+        void Print(string label, double[] st)
+        {
+            double y = 0, j = 0, top = 0; int below = 0;
+            for (int p = 0; p < d.LiquidParticles; p++)
+            {
+                var m = FluidScene.ToMetres(s.N, V3.Load(st, 3 * p));
+                y += m.Y; j += st[s.FOffset + 9 * p]; top = Math.Max(top, m.Y); if (m.Y < 0) below++;
+            }
+            var c = FluidScene.ToMetres(s.N, d.CubeCentre(st));
+            TestContext.Out.WriteLine(FormattableString.Invariant($"{label}: syrup mean y {100 * y / d.LiquidParticles:F2} cm, top {100 * top:F2} cm, mean J {j / d.LiquidParticles:F4}, {below} below the floor plane; cube y {100 * c.Y:F2} cm"));
+        }
+        Print("start", s0);
+        for (int i = 4; i < trace.States.Count; i += 5) Print(FormattableString.Invariant($"t {(i + 1) * s.Dt * s.Substeps:F2} s"), trace.States[i]);
+    }
+}
