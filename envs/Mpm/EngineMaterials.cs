@@ -11,6 +11,8 @@ public sealed partial class Engine
     RigidCluster[] _clusters = [];
     LiquidMaterial _liquid;
     double[] _volumeScale = [];
+    /// <summary>Per-particle masses when some cluster's particles are not of the scene's particle mass (read by P2G and its adjoint), else null.</summary>
+    double[]? _pmass;
     double[] _rigidOutBar = [], _rigidV = [], _rigidXBar = [], _rigidVBar = [], _rigidTrace = [];
 
     void InitMaterials()
@@ -21,7 +23,13 @@ public sealed partial class Engine
         _kinds = m.Kinds; _clusters = m.Clusters; _liquid = m.Liquid;
         _volumeScale = new double[_np];
         Array.Fill(_volumeScale, 1.0);
-        foreach (var c in _clusters) Array.Fill(_volumeScale, 1 / c.Density, c.Start, c.Count);
+        foreach (var c in _clusters) Array.Fill(_volumeScale, c.MassScale / c.Density, c.Start, c.Count);
+        if (_clusters.Any(c => c.MassScale != 1))
+        {
+            _pmass = new double[_np];
+            Array.Fill(_pmass, _s.PMass);
+            foreach (var c in _clusters) Array.Fill(_pmass, _s.PMass * c.MassScale, c.Start, c.Count);
+        }
         int largest = _clusters.Length == 0 ? 0 : _clusters.Max(c => c.Count);
         _rigidV = new double[3 * largest]; _rigidXBar = new double[3 * largest]; _rigidVBar = new double[3 * largest]; _rigidTrace = new double[largest];
         if (_clusters.Length > 0) _rigidOutBar = new double[_s.FrameSize];
@@ -35,12 +43,15 @@ public sealed partial class Engine
         // Liquid, and rigid-cluster particles too: the syrup's pressure law on J (the projection keeps the cluster rigid;
         // its particles' pressure only keeps the syrup out of the cube).
         var c = M3.Load(_in, co + 9 * p);
-        LiquidKernel.Forward(_s.Dt, _liquid, _s.Coefficients.StressScale * _volumeScale[p], _s.PMass, _in[fo + 9 * p], c, out double jNew, out var a);
+        LiquidKernel.Forward(_s.Dt, _liquid, _s.Coefficients.StressScale * _volumeScale[p], ParticleMass(p), _in[fo + 9 * p], c, out double jNew, out var a);
         a.Store(_affine, 9 * p);
         if (_rec is not null) a.Store(_rec, RecordSize * p);   // the backward's P2G recompute reads A from the record
         M3.Diag(jNew, 1, 1).Store(_out, fo + 9 * p);
         return true;
     }
+
+    /// <summary>Mass of particle p (the scene's particle mass unless a cluster sets its own).</summary>
+    double ParticleMass(int p) => _pmass is null ? _s.PMass : _pmass[p];
 
     /// <summary>Whether particle p has a non-plasticine material (its constitutive step is <see cref="MaterialStress"/>).</summary>
     bool IsMaterial(int p) => _kinds is not null && _kinds[p] != ParticleKind.Plasticine;
@@ -52,7 +63,7 @@ public sealed partial class Engine
         var aBar = M3.Load(_affineBar, 9 * p);
         var cBar = M3.Load(_inBar, co + 9 * p);
         double jBar = _inBar[fo + 9 * p];
-        LiquidKernel.Backward(_s.Dt, _liquid, _s.Coefficients.StressScale * _volumeScale[p], _s.PMass, _in[fo + 9 * p], M3.Load(_in, co + 9 * p),
+        LiquidKernel.Backward(_s.Dt, _liquid, _s.Coefficients.StressScale * _volumeScale[p], ParticleMass(p), _in[fo + 9 * p], M3.Load(_in, co + 9 * p),
             _outBar[fo + 9 * p], aBar, ref jBar, ref cBar);
         _inBar[fo + 9 * p] = jBar;
         cBar.Store(_inBar, co + 9 * p);

@@ -12,16 +12,19 @@ public readonly record struct LiquidMaterial(double Bulk, double Viscosity);
 
 /// <summary>
 /// One rigid cluster: particles <c>Start .. Start + Count − 1</c> move as one rigid body; <paramref name="Density"/> is
-/// its density relative to the scene's particle mass per volume (its particles are sampled that much denser), so each
-/// of its particles stands for V_p/Density of volume in the pressure it exerts.
+/// its density relative to the scene's particle mass per volume. Each of its particles has mass
+/// <paramref name="MassScale"/>·m_p (m_p the scene's particle mass) and stands for MassScale/Density·V_p of volume in
+/// the pressure it exerts. MassScale = 1 (all particles of one mass): the cluster is sampled Density times as densely
+/// as the scene's particles; MassScale ≠ 1 lets a cluster lighter than the liquid keep the liquid's particle spacing
+/// (or a finer one) with lighter particles.
 /// </summary>
-public readonly record struct RigidCluster(int Start, int Count, double Density = 1);
+public readonly record struct RigidCluster(int Start, int Count, double Density = 1, double MassScale = 1);
 
 /// <summary>
 /// Per-particle materials of a scene (plasticine, liquid and rigid clusters side by side): the kind of every
 /// particle, the liquid's constants and the rigid clusters (contiguous particle ranges of kind
-/// <see cref="ParticleKind.Rigid"/>). All particles share the scene's particle mass and volume, so a cluster
-/// sampled at k times the liquid's particles per volume is k times as dense.
+/// <see cref="ParticleKind.Rigid"/>). Liquid and plasticine particles have the scene's particle mass and volume; a
+/// cluster's particles have their own mass and volume (<see cref="RigidCluster.MassScale"/>, <see cref="RigidCluster.Density"/>).
 /// </summary>
 public sealed class ParticleMaterials
 {
@@ -36,6 +39,7 @@ public sealed class ParticleMaterials
         foreach (var c in Clusters)
         {
             if (!(c.Density > 0) || !double.IsFinite(c.Density)) throw new ArgumentException($"rigid cluster density {c.Density} must be finite and > 0.");
+            if (!(c.MassScale > 0) || !double.IsFinite(c.MassScale)) throw new ArgumentException($"rigid cluster mass scale {c.MassScale} must be finite and > 0.");
             if (c.Count < 4 || c.Start < 0 || c.Start + c.Count > kinds.Length)
                 throw new ArgumentException($"rigid cluster [{c.Start}, {c.Start + c.Count}) must hold ≥ 4 particles within the {kinds.Length} particles.");
             for (int p = c.Start; p < c.Start + c.Count; p++)

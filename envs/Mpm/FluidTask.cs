@@ -125,7 +125,7 @@ public static class FluidScene
 /// <see cref="FluidPreset.SubstepsPerStep"/> MPM substeps; terminal loss on the final cube centre (x, y, z) in
 /// metres: max(0, y_w − y) + 3·‖(x, z) − ladle‖ + ‖(x, z) − tank axis‖ (y_w = 0.2 m).
 /// </summary>
-public sealed class FluidDynamics : Dynamics
+public sealed class FluidDynamics : Dynamics, IMpmSegments
 {
     readonly Box _bounds = new(-2.0, 2.0, 2);
     public const double Bound = 2.0;
@@ -143,6 +143,14 @@ public sealed class FluidDynamics : Dynamics
     public FluidPreset Preset { get; }
     public int Segments { get; }
     public int StepsPerSegment { get; }
+    int IMpmSegments.EnvStepsPerSegment => StepsPerSegment;
+
+    /// <summary>Memory budget (bytes) of a workspace's substep store, as <see cref="MpmDynamics.StoreBudgetBytes"/> (default 1 GiB).</summary>
+    public long StoreBudgetBytes { get; init; } = MpmStore.DefaultBudgetBytes;
+    /// <summary>Bytes of the substep frames and records of one whole episode.</summary>
+    public long StoreBytesPerEpisode => MpmStore.BytesPerEpisode(Scene, Segments, StepsPerSegment);
+    /// <summary>Whether a workspace keeps the recorded forward's substeps (see <see cref="StoreBudgetBytes"/>).</summary>
+    public bool StoresEpisode => StoreBytesPerEpisode <= StoreBudgetBytes;
     public RigidCluster Cube { get; }
     public int LiquidParticles => Cube.Start;
 
@@ -246,71 +254,16 @@ public sealed class FluidDynamics : Dynamics
         FluidRenderer.Render(this, state, label);
 }
 
-/// <summary>Mutable side of the fluid task (as <see cref="MpmWorkspace"/>: substep frames of one segment for the backward pass).</summary>
-public sealed class FluidWorkspace : SegmentWorkspace
+/// <summary>
+/// Mutable side of the fluid task: the shared MPM segment loop and substep store (<see cref="MpmSegmentWorkspace"/>;
+/// the ladle's displacements come from <see cref="FluidDynamics.Velocities"/>, the rigid projection runs inside the
+/// engine's substep), no running cost, the terminal loss of <see cref="FluidDynamics.Loss"/>.
+/// </summary>
+public sealed class FluidWorkspace : MpmSegmentWorkspace
 {
     readonly FluidDynamics _d;
-    readonly Engine _engine;
-    readonly double[] _a, _b, _vel, _velBar, _velSum, _bar, _barIn;
-    readonly List<double[]> _frames = new();
 
-    public FluidWorkspace(FluidDynamics dynamics, WorkspaceOptions? options) : base(dynamics, options)
-    {
-        _d = dynamics;
-        _engine = new Engine(dynamics.Scene, Options.Threads);
-        int fs = dynamics.StateSize;
-        _a = new double[fs]; _b = new double[fs]; _bar = new double[fs]; _barIn = new double[fs];
-        _vel = new double[6]; _velBar = new double[6]; _velSum = new double[6];
-    }
-
-    static void CheckAction(ReadOnlySpan<double> action)
-    {
-        for (int i = 0; i < action.Length; i++)
-            if (!double.IsFinite(action[i])) throw new ArgumentException($"action[{i}] is {action[i]}; actions must be finite.", nameof(action));
-    }
-
-    protected override double SegmentForward(int t, ReadOnlySpan<double> state, ReadOnlySpan<double> action, ReadOnlySpan<double> parameters,
-        Span<double> next, bool record, StepTrace? trace)
-    {
-        CheckAction(action);
-        _d.Velocities(action, _vel);
-        state.CopyTo(_a);
-        double[] cur = _a, nxt = _b;
-        for (int e = 0; e < _d.StepsPerSegment; e++)
-        {
-            for (int k = 0; k < _d.Scene.Substeps; k++)
-            {
-                _engine.Substep(cur, nxt, _vel);
-                (cur, nxt) = (nxt, cur);
-            }
-            trace?.Record(cur, action);
-        }
-        cur.CopyTo(next);
-        return 0;
-    }
-
-    protected override void SegmentBackward(int t, ReadOnlySpan<double> state, ReadOnlySpan<double> action, ReadOnlySpan<double> parameters,
-        ReadOnlySpan<double> next, ReadOnlySpan<double> nextAdjoint, double costAdjoint,
-        Span<double> stateAdjoint, Span<double> actionAdjoint, Span<double> parameterAdjoint)
-    {
-        CheckAction(action);
-        _d.Velocities(action, _vel);
-        int steps = _d.StepsPerSegment * _d.Scene.Substeps;
-        while (_frames.Count < steps + 1) _frames.Add(new double[_d.StateSize]);
-        state.CopyTo(_frames[0]);
-        for (int j = 0; j < steps; j++) _engine.Substep(_frames[j], _frames[j + 1], _vel);
-        nextAdjoint.CopyTo(_bar);
-        Array.Clear(_velSum);
-        for (int j = steps - 1; j >= 0; j--)
-        {
-            _engine.SubstepBackward(_frames[j], _vel, _frames[j + 1], _bar, _barIn, _velBar);
-            for (int i = 0; i < 6; i++) _velSum[i] += _velBar[i];
-            _barIn.CopyTo(_bar, 0);
-        }
-        _bar.CopyTo(stateAdjoint);
-        parameterAdjoint.Clear();
-        _d.VelocitiesBackward(action, _velSum, actionAdjoint);
-    }
+    public FluidWorkspace(FluidDynamics dynamics, WorkspaceOptions? options) : base(dynamics, dynamics, options) => _d = dynamics;
 
     protected override double TerminalForward(ReadOnlySpan<double> state, ReadOnlySpan<double> parameters) => _d.Loss(state);
 

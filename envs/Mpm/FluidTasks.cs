@@ -12,8 +12,8 @@ public static class FluidTasks
 {
     public static readonly FluidPreset Tiny = new("tiny", 16, 5, 5, 1,
         "16³ grid, a 0.1 s episode of 5 control steps (one per segment) of 5 substeps (dt = 4 ms), 1 liquid particle per cell: for CI contract tests only (the ladle wall is under 2 cells)", 0.1);
-    public static readonly FluidPreset Default = new("default", 32, 8, 50, 1,
-        "32³ grid (dx = 1.54 cm), 50 control steps of 8 substeps (dt = 2 ms), 1 liquid particle per cell");
+    public static readonly FluidPreset Default = new("default", 32, 5, 50, 1,
+        "32³ grid (dx = 1.54 cm), 50 control steps of 5 substeps (dt = 3.2 ms, acoustic CFL 0.52), 1 liquid particle per cell");
     public static readonly FluidPreset Fine = new("fine", 48, 12, 50, 1,
         "48³ grid (dx = 0.95 cm), 50 control steps of 12 substeps (dt = 1.33 ms), 1 liquid particle per cell");
     public static FluidPreset[] Presets { get; } = [Tiny, Default, Fine];

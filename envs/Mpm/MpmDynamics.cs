@@ -9,7 +9,7 @@ namespace ContactOpt.Envs.Mpm;
 /// constant velocity command per primitive per segment). The loss is PlasticineLab's, evaluated after every env
 /// step and summed. The state is one engine frame (see <see cref="Scene"/>).
 /// </summary>
-public sealed class MpmDynamics : Dynamics
+public sealed class MpmDynamics : Dynamics, IMpmSegments
 {
     readonly Box _bounds;
     readonly int[] _observed;
@@ -46,11 +46,10 @@ public sealed class MpmDynamics : Dynamics
     /// but each substep's grid; otherwise (e.g. the <c>full</c> preset) the backward rebuilds one segment at a time
     /// from its checkpointed input state. Both policies give bit-identical gradients. Default 1 GiB.
     /// </summary>
-    public long StoreBudgetBytes { get; init; } = 1L << 30;
+    public long StoreBudgetBytes { get; init; } = MpmStore.DefaultBudgetBytes;
 
     /// <summary>Bytes of the substep frames and records of one whole episode.</summary>
-    public long StoreBytesPerEpisode =>
-        8L * Segments * ((EnvStepsPerSegment * (long)Scene.Substeps + 1) * Scene.FrameSize + EnvStepsPerSegment * (long)Scene.Substeps * Engine.RecordSize * Scene.Particles);
+    public long StoreBytesPerEpisode => MpmStore.BytesPerEpisode(Scene, Segments, EnvStepsPerSegment);
 
     /// <summary>Whether a workspace keeps the recorded forward's substeps (see <see cref="StoreBudgetBytes"/>).</summary>
     public bool StoresEpisode => StoreBytesPerEpisode <= StoreBudgetBytes;

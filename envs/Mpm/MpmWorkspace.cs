@@ -3,15 +3,46 @@ using ContactOpt.Tasks;
 namespace ContactOpt.Envs.Mpm;
 
 /// <summary>
-/// Mutable side of an MPM task: the engine, ping-pong frames for the forward pass and, for the backward pass, the
-/// substep frames and substep records (affine matrices, trial SVDs) of the segments. Storage policy
-/// (<see cref="MpmDynamics.StoreBudgetBytes"/>): when a whole episode fits, the recorded forward writes every
-/// segment's substeps into its own slot and the backward reads them; otherwise one slot is rebuilt per segment by
-/// the backward from the segment's input state. Each substep's grid is recomputed by the backward in both cases.
+/// What the shared MPM segment loop (<see cref="MpmSegmentWorkspace"/>) needs from a task on the engine: its scene,
+/// how an episode is cut into segments of env steps, the substep-store budget and the per-substep primitive
+/// displacements of an action with their adjoint.
 /// </summary>
-public sealed class MpmWorkspace : SegmentWorkspace
+public interface IMpmSegments
 {
-    readonly MpmDynamics _d;
+    Scene Scene { get; }
+    int Segments { get; }
+    int EnvStepsPerSegment { get; }
+    /// <summary>Whether a workspace keeps the recorded forward's substeps of the whole episode (see <see cref="MpmStore"/>).</summary>
+    bool StoresEpisode { get; }
+    /// <summary>Per-substep primitive displacements of an action (<see cref="Scene.VelocitySize"/> values).</summary>
+    void Velocities(ReadOnlySpan<double> action, double[] velocity);
+    /// <summary>Adjoint of <see cref="Velocities"/> from the velocity adjoint summed over a segment's substeps (overwrites).</summary>
+    void VelocitiesBackward(ReadOnlySpan<double> action, ReadOnlySpan<double> velocitySumBar, Span<double> actionBar);
+}
+
+/// <summary>The substep-store policy of <see cref="MpmSegmentWorkspace"/> (one rule for every MPM task).</summary>
+public static class MpmStore
+{
+    /// <summary>Default budget of a workspace's substep store (1 GiB).</summary>
+    public const long DefaultBudgetBytes = 1L << 30;
+
+    /// <summary>Bytes of the substep frames and records of one whole episode.</summary>
+    public static long BytesPerEpisode(Scene scene, int segments, int envStepsPerSegment) =>
+        8L * segments * ((envStepsPerSegment * (long)scene.Substeps + 1) * scene.FrameSize + envStepsPerSegment * (long)scene.Substeps * Engine.RecordSize * scene.Particles);
+}
+
+/// <summary>
+/// Mutable side of a task on the MPM engine: the engine, ping-pong frames for the forward pass and, for the backward
+/// pass, the substep frames and substep records (affine matrices, trial SVDs) of the segments. Storage policy
+/// (<see cref="IMpmSegments.StoresEpisode"/>, <see cref="MpmStore"/>): when a whole episode fits the budget, the
+/// recorded forward writes every segment's substeps into its own slot and the backward reads them; otherwise one slot
+/// is rebuilt per segment by the backward from the segment's input state. Each substep's grid is recomputed by the
+/// backward in both cases. The task supplies the per-env-step cost (<see cref="StepCost"/>, default none), the terminal
+/// cost and the observation.
+/// </summary>
+public abstract class MpmSegmentWorkspace : SegmentWorkspace
+{
+    readonly IMpmSegments _t;
     readonly Engine _engine;
     readonly double[] _a, _b, _vel, _velBar, _velSum, _bar, _barIn;
     readonly bool _episode;
@@ -20,22 +51,22 @@ public sealed class MpmWorkspace : SegmentWorkspace
     readonly double[][] _keptAction;
     readonly bool[] _kept;
 
-    public MpmWorkspace(MpmDynamics dynamics, WorkspaceOptions? options) : base(dynamics, options)
+    protected MpmSegmentWorkspace(Dynamics dynamics, IMpmSegments task, WorkspaceOptions? options) : base(dynamics, options)
     {
-        _d = dynamics;
-        _engine = new Engine(dynamics.Scene, Options.Threads);
-        int fs = dynamics.StateSize, pp = dynamics.Scene.VelocitySize;
+        _t = task;
+        _engine = new Engine(task.Scene, Options.Threads);
+        int fs = dynamics.StateSize, pp = task.Scene.VelocitySize;
         _a = new double[fs]; _b = new double[fs];
         _bar = new double[fs]; _barIn = new double[fs];
         _vel = new double[pp]; _velBar = new double[pp]; _velSum = new double[pp];
-        _episode = dynamics.StoresEpisode;
-        int slots = _episode ? dynamics.Segments : 1;
+        _episode = task.StoresEpisode;
+        int slots = _episode ? task.Segments : 1;
         _frames = new double[slots][][]; _records = new double[slots][][];
         _keptAction = new double[slots][]; _kept = new bool[slots];
     }
 
     public Engine Engine => _engine;
-    /// <summary>Whether the recorded forward keeps every segment's substeps (see <see cref="MpmDynamics.StoreBudgetBytes"/>).</summary>
+    /// <summary>Whether the recorded forward keeps every segment's substeps (see <see cref="IMpmSegments.StoresEpisode"/>).</summary>
     public bool StoresEpisode => _episode;
     /// <summary>Doubles held for substep frames and records (memory accounting).</summary>
     public long StoredDoubles
@@ -44,12 +75,19 @@ public sealed class MpmWorkspace : SegmentWorkspace
         {
             long n = 0;
             for (int i = 0; i < _frames.Length; i++)
-                if (_frames[i] is not null) n += (long)_frames[i].Length * _d.StateSize + (long)_records[i].Length * _engine.RecordLength;
+                if (_frames[i] is not null) n += (long)_frames[i].Length * Dynamics.StateSize + (long)_records[i].Length * _engine.RecordLength;
             return n;
         }
     }
 
-    int Steps => _d.EnvStepsPerSegment * _d.Scene.Substeps;
+    /// <summary>Whether the task has a running cost after every env step (<see cref="StepCost"/>).</summary>
+    protected virtual bool HasStepCost => false;
+    /// <summary>Cost of the frame after one env step (summed over the segment's env steps).</summary>
+    protected virtual double StepCost(double[] frame) => 0;
+    /// <summary>Adjoint of <see cref="StepCost"/>: adds <paramref name="bar"/>·∂cost/∂frame to <paramref name="frameBar"/>.</summary>
+    protected virtual void StepCostBackward(double[] frame, double bar, double[] frameBar) { }
+
+    int Steps => _t.EnvStepsPerSegment * _t.Scene.Substeps;
 
     /// <summary>Slot <paramref name="i"/>, allocated on first use (then reused: warm episodes allocate nothing).</summary>
     (double[][] Frames, double[][] Records) Slot(int i)
@@ -58,9 +96,9 @@ public sealed class MpmWorkspace : SegmentWorkspace
         {
             int steps = Steps;
             var f = new double[steps + 1][]; var r = new double[steps][];
-            for (int j = 0; j <= steps; j++) f[j] = new double[_d.StateSize];
+            for (int j = 0; j <= steps; j++) f[j] = new double[Dynamics.StateSize];
             for (int j = 0; j < steps; j++) r[j] = new double[_engine.RecordLength];
-            _frames[i] = f; _records[i] = r; _keptAction[i] = new double[_d.ActionSize];
+            _frames[i] = f; _records[i] = r; _keptAction[i] = new double[Dynamics.ActionSize];
         }
         return (_frames[i], _records[i]);
     }
@@ -71,12 +109,12 @@ public sealed class MpmWorkspace : SegmentWorkspace
             if (!double.IsFinite(action[i])) throw new ArgumentException($"action[{i}] is {action[i]}; actions must be finite.", nameof(action));
     }
 
-    protected override double SegmentForward(int t, ReadOnlySpan<double> state, ReadOnlySpan<double> action, ReadOnlySpan<double> parameters,
+    protected sealed override double SegmentForward(int t, ReadOnlySpan<double> state, ReadOnlySpan<double> action, ReadOnlySpan<double> parameters,
         Span<double> next, bool record, StepTrace? trace)
     {
         CheckAction(action);
-        _d.Velocities(action, _vel);
-        var s = _d.Scene;
+        _t.Velocities(action, _vel);
+        var s = _t.Scene;
         double cost = 0;
         if (record && _episode)
         {
@@ -84,7 +122,7 @@ public sealed class MpmWorkspace : SegmentWorkspace
             _kept[t] = false;
             var (frames, records) = Slot(t);
             state.CopyTo(frames[0]);
-            for (int e = 0; e < _d.EnvStepsPerSegment; e++)
+            for (int e = 0; e < _t.EnvStepsPerSegment; e++)
             {
                 for (int k = 0; k < s.Substeps; k++)
                 {
@@ -92,7 +130,7 @@ public sealed class MpmWorkspace : SegmentWorkspace
                     _engine.Substep(frames[j], frames[j + 1], _vel, records[j]);
                 }
                 var cur = frames[(e + 1) * s.Substeps];
-                cost += _engine.Loss(cur, _d.Target, _d.Weights);
+                if (HasStepCost) cost += StepCost(cur);
                 trace?.Record(cur, action);
             }
             frames[Steps].CopyTo(next);
@@ -102,27 +140,27 @@ public sealed class MpmWorkspace : SegmentWorkspace
         }
         state.CopyTo(_a);
         double[] c0 = _a, c1 = _b;
-        for (int e = 0; e < _d.EnvStepsPerSegment; e++)
+        for (int e = 0; e < _t.EnvStepsPerSegment; e++)
         {
             for (int k = 0; k < s.Substeps; k++)
             {
                 _engine.Substep(c0, c1, _vel);
                 (c0, c1) = (c1, c0);
             }
-            cost += _engine.Loss(c0, _d.Target, _d.Weights);
+            if (HasStepCost) cost += StepCost(c0);
             trace?.Record(c0, action);
         }
         c0.CopyTo(next);
         return cost;
     }
 
-    protected override void SegmentBackward(int t, ReadOnlySpan<double> state, ReadOnlySpan<double> action, ReadOnlySpan<double> parameters,
+    protected sealed override void SegmentBackward(int t, ReadOnlySpan<double> state, ReadOnlySpan<double> action, ReadOnlySpan<double> parameters,
         ReadOnlySpan<double> next, ReadOnlySpan<double> nextAdjoint, double costAdjoint,
         Span<double> stateAdjoint, Span<double> actionAdjoint, Span<double> parameterAdjoint)
     {
         CheckAction(action);
-        _d.Velocities(action, _vel);
-        var s = _d.Scene;
+        _t.Velocities(action, _vel);
+        var s = _t.Scene;
         int steps = Steps, slot = _episode ? t : 0;
         var (frames, records) = Slot(slot);
         // The kept substeps serve only the exact inputs they were recorded from; anything else is rebuilt.
@@ -139,9 +177,9 @@ public sealed class MpmWorkspace : SegmentWorkspace
         actionAdjoint.Clear(); parameterAdjoint.Clear();
         var velSum = _velSum;
         Array.Clear(velSum);
-        for (int e = _d.EnvStepsPerSegment - 1; e >= 0; e--)
+        for (int e = _t.EnvStepsPerSegment - 1; e >= 0; e--)
         {
-            _engine.LossBackward(frames[(e + 1) * s.Substeps], _d.Target, _d.Weights, costAdjoint, _bar);
+            if (HasStepCost) StepCostBackward(frames[(e + 1) * s.Substeps], costAdjoint, _bar);
             for (int k = s.Substeps - 1; k >= 0; k--)
             {
                 int j = e * s.Substeps + k;
@@ -151,8 +189,23 @@ public sealed class MpmWorkspace : SegmentWorkspace
             }
         }
         _bar.CopyTo(stateAdjoint);
-        _d.VelocitiesBackward(action, velSum, actionAdjoint);
+        _t.VelocitiesBackward(action, velSum, actionAdjoint);
     }
+}
+
+/// <summary>
+/// Mutable side of a PlasticineLab task (<see cref="MpmDynamics"/>): the shared segment loop and store of
+/// <see cref="MpmSegmentWorkspace"/>, PlasticineLab's loss after every env step, particle-subsample observations.
+/// </summary>
+public sealed class MpmWorkspace : MpmSegmentWorkspace
+{
+    readonly MpmDynamics _d;
+
+    public MpmWorkspace(MpmDynamics dynamics, WorkspaceOptions? options) : base(dynamics, dynamics, options) => _d = dynamics;
+
+    protected override bool HasStepCost => true;
+    protected override double StepCost(double[] frame) => Engine.Loss(frame, _d.Target, _d.Weights);
+    protected override void StepCostBackward(double[] frame, double bar, double[] frameBar) => Engine.LossBackward(frame, _d.Target, _d.Weights, bar, frameBar);
 
     public override void Observe(ReadOnlySpan<double> state, Span<double> observation)
     {

@@ -26,6 +26,7 @@ public sealed partial class Engine
             for (int q = _slabStart[slab]; q < _slabStart[slab + 1]; q++)
             {
                 int p = _sorted[q];
+                if (_pmass is not null) m = _pmass[p];   // per-particle masses (materials hook, EngineMaterials.cs)
                 int bx = _base[3 * p], by = _base[3 * p + 1], bz = _base[3 * p + 2];
                 double fx = _fx[3 * p], fy = _fx[3 * p + 1], fz = _fx[3 * p + 2];
                 var a = M3.Load(_affine, 9 * p);
@@ -74,6 +75,7 @@ public sealed partial class Engine
         Span<V3> sx = sx3, sy = sy3, sz = sz3;
         for (int p = start; p < end; p++)
         {
+            if (_pmass is not null) m = _pmass[p];   // per-particle masses (materials hook, EngineMaterials.cs)
             int bx = _base[3 * p], by = _base[3 * p + 1], bz = _base[3 * p + 2];
             double fx = _fx[3 * p], fy = _fx[3 * p + 1], fz = _fx[3 * p + 2];
             var a = M3.Load(_affine, 9 * p);

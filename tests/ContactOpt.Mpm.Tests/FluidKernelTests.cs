@@ -123,8 +123,8 @@ public class FluidKernelTests
         Assert.That(centre, Is.EqualTo(r - t).Within(1e-6));
     }
 
-    /// <summary>A 12³ mixed scene: liquid block, a rigid cube cluster inside it, a ladle bowl overlapping both.</summary>
-    internal static Scene MixedScene(int grid = 12, double bowlY = 0.42)
+    /// <summary>A 12³ mixed scene: liquid block, a rigid cube cluster inside it, a ladle bowl overlapping both (cube particles of mass cubeMassScale·m_p, density 0.5 when ≠ 1).</summary>
+    internal static Scene MixedScene(int grid = 12, double bowlY = 0.42, double cubeMassScale = 1)
     {
         var liquid = Tiny.Block(40, new V3(0.3, 0.25, 0.3), new V3(0.7, 0.45, 0.7), 51);
         var cube = new List<double>();
@@ -136,15 +136,17 @@ public class FluidKernelTests
         double dx = 1.0 / grid;
         return new Scene(grid, 2e-3, 2, new Material(5000, 0.2, 50), 0.5, 60, [bowl], x, dx * dx * dx, gravityScale: 10)
         {
-            Materials = new ParticleMaterials(kinds, Syrup, [new RigidCluster(nl, n - nl)]),
+            Materials = new ParticleMaterials(kinds, Syrup, [new RigidCluster(nl, n - nl, cubeMassScale == 1 ? 1 : 0.5, cubeMassScale)]),
         };
     }
 
-    [TestCase(1, TestName = "MixedSubstepAdjoint(1 thread)")]
-    [TestCase(2, TestName = "MixedSubstepAdjoint(2 threads)")]
-    public void MixedSubstepAdjoint(int threads)
+    [TestCase(1, 1.0, TestName = "MixedSubstepAdjoint(1 thread)")]
+    [TestCase(2, 1.0, TestName = "MixedSubstepAdjoint(2 threads)")]
+    [TestCase(1, 0.4, TestName = "MixedSubstepAdjoint(per-particle cube mass, 1 thread)")]
+    [TestCase(2, 0.4, TestName = "MixedSubstepAdjoint(per-particle cube mass, 2 threads)")]
+    public void MixedSubstepAdjoint(int threads, double cubeMassScale)
     {
-        var s = MixedScene();
+        var s = MixedScene(cubeMassScale: cubeMassScale);
         var e = new Engine(s, threads);
         int fs = s.FrameSize, np = s.Particles;
         var f = new double[fs];
