@@ -20,6 +20,37 @@ public class BayesOptTests
     }
 
     [Test]
+    public void RefitEveryKeepsTheLastFitBetweenRefits()
+    {
+        // refit_every = 3: the MAP fit runs on trials 0, 3, 6; the trials between condition the last fit on all points.
+        double[] lo = [0, 0, 0], hi = [1, 1, 1];
+        var box = new SearchBox(lo, hi, lo, hi);
+        static double F(double[] x) => Math.Pow(x[0] - 0.3, 2) + 3 * Math.Pow(x[1] - 0.7, 2) + 0.1 * x[2];
+        GpHyperparameters?[] Trials(int refitEvery)
+        {
+            var model = new BoModel(box, new BayesOptOptions { RefitEvery = refitEvery, RawSamples = 32, AcqRestarts = 1 }, Rng.Create(5));
+            var sobol = Rng.Create(9);
+            for (int i = 0; i < 8; i++) { var x = new[] { sobol.NextDouble(), sobol.NextDouble(), sobol.NextDouble() }; model.Add(x, F(x)); }
+            var h = new GpHyperparameters?[7];
+            for (int t = 0; t < h.Length; t++)
+            {
+                var x = model.Propose();
+                model.Add(x, F(x));
+                h[t] = model.LastModel!.Hyperparameters;
+            }
+            return h;
+        }
+        var every = Trials(1);
+        var third = Trials(3);
+        Assert.That(third[0], Is.SameAs(third[1]).And.SameAs(third[2]), "trials 1 and 2 reuse trial 0's fit");
+        Assert.That(third[3], Is.Not.SameAs(third[2]), "trial 3 refits");
+        Assert.That(third[4], Is.SameAs(third[3]));
+        Assert.That(every[0]!.LogLengthscales, Is.EqualTo(third[0]!.LogLengthscales), "the first fit is the same");
+        Assert.That(every[1], Is.Not.SameAs(every[0]), "refit_every = 1 fits on every trial");
+        Assert.Throws<ArgumentException>(() => new BayesOptOptions { RefitEvery = 0 }.Validate());
+    }
+
+    [Test]
     public void BoLeapTrialsUseTheLocalBudgetAndFeedEveryPointToTheGp()
     {
         var opt = new BoLeap(new BoLeapOptions { StepSize = 0.002, RawSamples = 64, AcqRestarts = 2, FitMaxIter = 20 });
