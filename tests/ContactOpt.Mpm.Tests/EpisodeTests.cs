@@ -28,22 +28,8 @@ public class EpisodeTests
     [TestCase(100.0, TestName = "EpisodeGradientMatchesCentralDifferences(sphere pressing, sticky floor)")]
     public void EpisodeGradientMatchesCentralDifferences(double floorFriction)
     {
-        var dyn = PressTask(floorFriction);
-        using var f = new EpisodeObjective(dyn);
-        double[] x = [0.1, -1.0 + 1e-3, 0.2, 0.3, -0.8, -0.1];
-        var g = new double[x.Length];
-        double loss = f.LossAndGradient(x, g);
-        Assert.That(double.IsFinite(loss));
         // The sphere is in contact in this episode (it moves 0.02 per env step into a 0.01 gap).
-        var fd = new double[x.Length];
-        for (int i = 0; i < x.Length; i++)
-        {
-            const double h = 1e-6;
-            var up = (double[])x.Clone(); up[i] += h; var dn = (double[])x.Clone(); dn[i] -= h;
-            fd[i] = (f.Loss(up) - f.Loss(dn)) / (2 * h);
-        }
-        TestContext.Out.WriteLine($"loss {loss}\n exact [{string.Join(", ", g)}]\n fd    [{string.Join(", ", fd)}]");
-        Assert.That(GradientCheck.RelativeError(g, fd), Is.LessThan(1e-5));
+        var g = EpisodeChecks.GradientMatchesCentralDifferences(PressTask(floorFriction), [0.1, -1.0 + 1e-3, 0.2, 0.3, -0.8, -0.1]);
         Assert.That(g.Select(Math.Abs).Max(), Is.GreaterThan(1e-3), "gradient should not be flat");
     }
 
@@ -73,17 +59,8 @@ public class EpisodeTests
     }
 
     /// <summary>Loss and gradient of the same episode through two objectives: bit for bit equal; returns the gradient.</summary>
-    static double[] AssertBitIdentical(MpmDynamics a, int threadsA, MpmDynamics b, int threadsB)
-    {
-        double[] x = [0.1, -0.9, 0.2, 0.3, -0.8, -0.1];
-        using var fa = new EpisodeObjective(a, workspace: new WorkspaceOptions(threadsA));
-        using var fb = new EpisodeObjective(b, workspace: new WorkspaceOptions(threadsB));
-        var ga = new double[6]; var gb = new double[6];
-        double la = fa.LossAndGradient(x, ga), lb = fb.LossAndGradient(x, gb);
-        Assert.That(BitConverter.DoubleToInt64Bits(lb), Is.EqualTo(BitConverter.DoubleToInt64Bits(la)));
-        for (int i = 0; i < 6; i++) Assert.That(BitConverter.DoubleToInt64Bits(gb[i]), Is.EqualTo(BitConverter.DoubleToInt64Bits(ga[i])), $"gradient {i}");
-        return ga;
-    }
+    static double[] AssertBitIdentical(MpmDynamics a, int threadsA, MpmDynamics b, int threadsB) =>
+        EpisodeChecks.BitIdentical(a, threadsA, b, threadsB, [0.1, -0.9, 0.2, 0.3, -0.8, -0.1]);
 
     [Test]
     public void OneAndTwoThreadsAreBitIdentical()

@@ -24,20 +24,7 @@ public class FluidTests
     [Test]
     public void TinyTankEpisodeGradientMatchesCentralDifferences()
     {
-        var d = FluidTasks.Build(FluidTasks.Tiny);
-        using var f = new EpisodeObjective(d);
-        double[] x = [1.3, 0.4, 1.7, -0.3, 0.9, 0.8, -0.5, 1.1, 0.6, -0.7];
-        var g = new double[x.Length];
-        double loss = f.LossAndGradient(x, g);
-        var fd = new double[x.Length];
-        for (int i = 0; i < x.Length; i++)
-        {
-            const double h = 1e-6;
-            var up = (double[])x.Clone(); up[i] += h; var dn = (double[])x.Clone(); dn[i] -= h;
-            fd[i] = (f.Loss(up) - f.Loss(dn)) / (2 * h);
-        }
-        TestContext.Out.WriteLine($"loss {loss}\n exact [{string.Join(", ", g)}]\n fd    [{string.Join(", ", fd)}]");
-        Assert.That(GradientCheck.RelativeError(g, fd), Is.LessThan(1e-5));
+        var g = EpisodeChecks.GradientMatchesCentralDifferences(FluidTasks.Build(FluidTasks.Tiny), [1.3, 0.4, 1.7, -0.3, 0.9, 0.8, -0.5, 1.1, 0.6, -0.7]);
         Assert.That(g.Select(Math.Abs).Max(), Is.GreaterThan(1e-4), "gradient should not be flat");
     }
 
@@ -114,13 +101,7 @@ public class FluidTests
     public void OneAndTwoThreadsAreBitIdentical()
     {
         var d = FluidTasks.Build(FluidTasks.Tiny);
-        double[] x = [1.3, 0.4, 1.7, -0.3, 0.9, 0.8, -0.5, 1.1, 0.6, -0.7];
-        using var f1 = new EpisodeObjective(d, workspace: new WorkspaceOptions(1));
-        using var f2 = new EpisodeObjective(d, workspace: new WorkspaceOptions(2));
-        var g1 = new double[10]; var g2 = new double[10];
-        double l1 = f1.LossAndGradient(x, g1), l2 = f2.LossAndGradient(x, g2);
-        Assert.That(BitConverter.DoubleToInt64Bits(l2), Is.EqualTo(BitConverter.DoubleToInt64Bits(l1)));
-        for (int i = 0; i < 10; i++) Assert.That(BitConverter.DoubleToInt64Bits(g2[i]), Is.EqualTo(BitConverter.DoubleToInt64Bits(g1[i])), $"gradient {i}");
+        EpisodeChecks.BitIdentical(d, 1, d, 2, [1.3, 0.4, 1.7, -0.3, 0.9, 0.8, -0.5, 1.1, 0.6, -0.7]);
     }
 
     [Test]

@@ -225,21 +225,8 @@ public class RotationTests
     [TestCase(false, TestName = "RotatingEpisodeGradientMatchesCentralDifferences(rotating capsule pressing)")]
     public void RotatingEpisodeGradientMatchesCentralDifferences(bool pin)
     {
-        var dyn = PressTask(pin ? TestPin() : TestRotor());
-        using var f = new EpisodeObjective(dyn);
         double[] x = pin ? [0.4, 0.3, -0.9, -0.5, -0.2, -0.6] : [0.1, -0.9, 0.2, 0.5, -0.4, 0.6, 0.3, -0.8, -0.1, -0.3, 0.7, 0.2];
-        var g = new double[x.Length];
-        double loss = f.LossAndGradient(x, g);
-        Assert.That(double.IsFinite(loss));
-        var fd = new double[x.Length];
-        for (int i = 0; i < x.Length; i++)
-        {
-            const double h = 1e-6;
-            var up = (double[])x.Clone(); up[i] += h; var dn = (double[])x.Clone(); dn[i] -= h;
-            fd[i] = (f.Loss(up) - f.Loss(dn)) / (2 * h);
-        }
-        TestContext.Out.WriteLine($"loss {loss}\n exact [{string.Join(", ", g)}]\n fd    [{string.Join(", ", fd)}]");
-        Assert.That(GradientCheck.RelativeError(g, fd), Is.LessThan(1e-5));
+        var g = EpisodeChecks.GradientMatchesCentralDifferences(PressTask(pin ? TestPin() : TestRotor()), x);
         // The rotation channels matter: roll/yaw (pin) or the angular commands (rotor) have nonzero gradients.
         int[] rot = pin ? [0, 1, 3, 4] : [3, 4, 5, 9, 10, 11];
         Assert.That(rot.Select(i => Math.Abs(g[i])).Max(), Is.GreaterThan(1e-4), "rotation channels should not be flat");
@@ -275,13 +262,7 @@ public class RotationTests
     public void RotatingEpisodeIsBitIdenticalForOneAndTwoThreads()
     {
         var dyn = PressTask(TestPin(), particles: 200);
-        double[] x = [0.4, 0.3, -0.9, -0.5, -0.2, -0.6];
-        using var f1 = new EpisodeObjective(dyn, workspace: new WorkspaceOptions(1));
-        using var f2 = new EpisodeObjective(dyn, workspace: new WorkspaceOptions(2));
-        var g1 = new double[6]; var g2 = new double[6];
-        double l1 = f1.LossAndGradient(x, g1), l2 = f2.LossAndGradient(x, g2);
-        Assert.That(BitConverter.DoubleToInt64Bits(l2), Is.EqualTo(BitConverter.DoubleToInt64Bits(l1)));
-        for (int i = 0; i < 6; i++) Assert.That(BitConverter.DoubleToInt64Bits(g2[i]), Is.EqualTo(BitConverter.DoubleToInt64Bits(g1[i])), $"gradient {i}");
+        EpisodeChecks.BitIdentical(dyn, 1, dyn, 2, [0.4, 0.3, -0.9, -0.5, -0.2, -0.6]);
     }
 
     [Test]
