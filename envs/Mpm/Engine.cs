@@ -184,7 +184,7 @@ public sealed partial class Engine
         Tick(4, ref t0);
     }
 
-    /// <summary>Optional per-phase timestamps (prepare, constitutive, P2G, grid, G2P; backward phases 5..9) for benchmarks only.</summary>
+    /// <summary>Optional per-phase timestamps (prepare, constitutive, P2G, grid, G2P; backward phases 5..9; loss 10, loss adjoint 11) for benchmarks only.</summary>
     internal long[]? Profile;
     /// <summary>Clock of <see cref="Profile"/> (default: Stopwatch ticks; benchmarks pass a thread CPU clock).</summary>
     internal Func<long>? ProfileClock;

@@ -141,12 +141,21 @@ public sealed partial class Engine
 
     public double Loss(double[] frame, Target target, LossWeights w)
     {
+        long t0 = Profile is null ? 0 : ProfileNow();
         var (d, s, c) = LossTerms(frame, target);
+        Tick(10, ref t0);
         return w.Density * d + w.Sdf * s + w.Contact * c;
     }
 
     /// <summary>Adds ∂(scale·loss)/∂frame to <paramref name="frameBar"/>.</summary>
     public void LossBackward(double[] frame, Target target, LossWeights w, double scale, double[] frameBar)
+    {
+        long t0 = Profile is null ? 0 : ProfileNow();
+        LossBackwardCore(frame, target, w, scale, frameBar);
+        Tick(11, ref t0);
+    }
+
+    void LossBackwardCore(double[] frame, Target target, LossWeights w, double scale, double[] frameBar)
     {
         Splat(frame);
         _target = target; _weights = w;
