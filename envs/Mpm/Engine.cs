@@ -15,8 +15,10 @@ public sealed partial class Engine
     readonly Scene _s;
     readonly KernelLoop _loop;
     readonly int _n, _np, _nodes;
-    // Grid.
-    readonly double[] _gm, _gp, _gv, _gvBar, _gpBar, _gmBar;
+    // Grid. _gpm: P2G's momentum and mass in one 4-double slot per node (px, py, pz, m), so that a particle adds to a
+    // node with one 4-lane read-modify-write; _gpmBar its adjoint in the same layout; _gvBar the grid-velocity
+    // adjoint in 4-double slots (x, y, z, unused). _gm is the loss's grid mass (Splat), _gmBar its adjoint.
+    readonly double[] _gm, _gpm, _gv, _gvBar, _gpmBar, _gmBar;
     // Per-particle weights of the current frame: base cell, fractional position, 1-D weights and derivatives.
     readonly int[] _base;
     readonly double[] _fx, _w, _dw;
@@ -41,8 +43,8 @@ public sealed partial class Engine
         _s = scene;
         _loop = new KernelLoop(threads);
         _n = scene.N; _np = scene.Particles; _nodes = _n * _n * _n;
-        _gm = new double[_nodes]; _gp = new double[3 * _nodes]; _gv = new double[3 * _nodes];
-        _gvBar = new double[3 * _nodes]; _gpBar = new double[3 * _nodes]; _gmBar = new double[_nodes];
+        _gm = new double[_nodes]; _gpm = new double[4 * _nodes]; _gv = new double[3 * _nodes];
+        _gvBar = new double[4 * _nodes]; _gpmBar = new double[4 * _nodes]; _gmBar = new double[_nodes];
         _base = new int[3 * _np]; _fx = new double[3 * _np]; _w = new double[9 * _np]; _dw = new double[9 * _np];
         _affine = new double[9 * _np];
         _sorted = new int[_np];
@@ -173,7 +175,7 @@ public sealed partial class Engine
             Tick(1, ref t0);
         }
         _rec = null;
-        ClearBox(_gm, 1); ClearBox(_gp, 3);
+        ClearBox(_gpm, 4);
         ColouredSlabs(_p2gSlab);
         Tick(2, ref t0);
         Kinematics(input, output, velocity);
@@ -225,14 +227,14 @@ public sealed partial class Engine
         long t0 = Profile is null ? 0 : ProfileNow();
         _loop.For(_np, ParticleGrain, _prepareAffineBody);
         SortIntoSlabs();
-        ClearBox(_gm, 1); ClearBox(_gp, 3);
+        ClearBox(_gpm, 4);
         ColouredSlabs(_p2gSlab);
         _loop.For(_zHi - _zLo + 1, NodeGrain, _gridBody);
         Tick(5, ref t0);
         _outBar = outputBar; _inBar = inputBar; _velBar = velocityBar;
         Array.Clear(inputBar);
         Array.Clear(velocityBar);
-        ClearBox(_gvBar, 3); ClearBox(_gpBar, 3); ClearBox(_gmBar, 1);
+        ClearBox(_gvBar, 4); ClearBox(_gpmBar, 4);
         RigidBeforeG2PBackward();
         _loop.For(_np, ParticleGrain, _g2pBarParticles);
         ColouredSlabs(_g2pBarSlab);

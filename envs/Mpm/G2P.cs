@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace ContactOpt.Envs.Mpm;
@@ -112,11 +113,15 @@ public sealed partial class Engine
         }
     }
 
-    /// <summary>Scatters w·ḡ(o) to the nodes' velocity adjoints, slab by slab (fixed order).</summary>
+    /// <summary>
+    /// Scatters w·ḡ(o) to the nodes' velocity adjoints (4-double slots), slab by slab (fixed order). ḡ and its
+    /// per-axis steps are 4-lane vectors (x, y, z, 0): each lane does the scalar operations in the scalar order.
+    /// </summary>
     void G2PBackwardSlab(int start, int end)
     {
         double inv = _s.InvDx, s4 = 4 * inv;
         int n = _n, co = _s.COffset;
+        var gvBar = _gvBar;
         for (int k = start; k < end; k++)
         {
             int slab = SlabOf(k);
@@ -129,23 +134,27 @@ public sealed partial class Engine
                 double fx = _fx[3 * p], fy = _fx[3 * p + 1], fz = _fx[3 * p + 2];
                 var k0 = s4 * cBar.Col(0); var k1 = s4 * cBar.Col(1); var k2 = s4 * cBar.Col(2);
                 var q0 = vBar - (fx * k0 + fy * k1 + fz * k2);
+                var q0v = Vector256.Create(q0.X, q0.Y, q0.Z, 0);
+                var k0v = Vector256.Create(k0.X, k0.Y, k0.Z, 0);
+                var k1v = Vector256.Create(k1.X, k1.Y, k1.Z, 0);
+                var k2v = Vector256.Create(k2.X, k2.Y, k2.Z, 0);
+                var g1 = k0v; var g2 = Vector256.Create(2.0) * k0v;   // i·k0 for i = 1, 2 (as the scalar i * k0)
                 int wo = 9 * p;
+                double wx0 = _w[wo], wx1 = _w[wo + 1], wx2 = _w[wo + 2];
                 for (int l = 0; l < 3; l++)
                 {
                     double wz = _w[wo + 6 + l];
-                    var ql = q0 + l * k2;
+                    var ql = q0v + Vector256.Create((double)l) * k2v;
                     for (int j = 0; j < 3; j++)
                     {
                         double wyz = _w[wo + 3 + j] * wz;
-                        var qjl = ql + j * k1;
+                        var qjl = ql + Vector256.Create((double)j) * k1v;
                         int row = ((bz + l) * n + (by + j)) * n + bx;
-                        for (int i = 0; i < 3; i++)
-                        {
-                            double wt = _w[wo + i] * wyz;
-                            var g = qjl + i * k0;
-                            int node = row + i;
-                            _gvBar[3 * node] += wt * g.X; _gvBar[3 * node + 1] += wt * g.Y; _gvBar[3 * node + 2] += wt * g.Z;
-                        }
+                        ref double slot = ref gvBar[4 * row];   // nodes row..row+2, in range since bx ≤ n − 3
+                        ref double s0 = ref Unsafe.Add(ref slot, 0); ref double s1 = ref Unsafe.Add(ref slot, 4); ref double s2 = ref Unsafe.Add(ref slot, 8);
+                        Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref s0) + Vector256.Create(wx0 * wyz) * (qjl + Vector256.Create(0.0) * k0v), ref s0);
+                        Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref s1) + Vector256.Create(wx1 * wyz) * (qjl + g1), ref s1);
+                        Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref s2) + Vector256.Create(wx2 * wyz) * (qjl + g2), ref s2);
                     }
                 }
             }

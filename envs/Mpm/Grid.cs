@@ -21,7 +21,7 @@ public sealed partial class Engine
                 for (int x = _xLo; x <= _xHi; x++)
                 {
                     int node = (z * n + y) * n + x;
-                    double m = _gm[node];
+                    double m = _gpm[4 * node + 3];
                     if (!(m > 1e-12)) { _gv[3 * node] = 0; _gv[3 * node + 1] = 0; _gv[3 * node + 2] = 0; continue; }
                     var v = NodeForward(node, x, y, z, chain, out _);
                     v.Store(_gv, 3 * node);
@@ -32,8 +32,8 @@ public sealed partial class Engine
     /// <summary>The node's chain: chain[0] = P/M + dt g, chain[k+1] after primitive k; returns the velocity after the walls.</summary>
     V3 NodeForward(int node, int x, int y, int z, Span<V3> chain, out int wallFlags)
     {
-        double m = _gm[node];
-        var v = new V3(_gp[3 * node] / m, _gp[3 * node + 1] / m - _s.Dt * _s.GravityScale, _gp[3 * node + 2] / m);
+        double m = _gpm[4 * node + 3];
+        var v = new V3(_gpm[4 * node] / m, _gpm[4 * node + 1] / m - _s.Dt * _s.GravityScale, _gpm[4 * node + 2] / m);
         chain[0] = v;
         var pos = new V3(x * _s.Dx, y * _s.Dx, z * _s.Dx);
         int po = _s.PoseOffset, ro = _s.RotOffset;
@@ -277,11 +277,11 @@ public sealed partial class Engine
                 for (int x = _xLo; x <= _xHi; x++)
                 {
                     int node = (z * n + y) * n + x;
-                    double m = _gm[node];
+                    double m = _gpm[4 * node + 3];
                     if (!(m > 1e-12)) continue;
                     NodeForward(node, x, y, z, chain, out _);
                     int np = _s.Primitives.Length;
-                    var bar = WallsBackward(chain[np], x, y, z, V3.Load(_gvBar, 3 * node));
+                    var bar = WallsBackward(chain[np], x, y, z, V3.Load(_gvBar, 4 * node));
                     var pos = new V3(x * _s.Dx, y * _s.Dx, z * _s.Dx);
                     for (int k = np - 1; k >= 0; k--)
                     {
@@ -300,8 +300,9 @@ public sealed partial class Engine
                     }
                     // chain[0] = P/M + dt g
                     double im = 1 / m;
-                    _gpBar[3 * node] = bar.X * im; _gpBar[3 * node + 1] = bar.Y * im; _gpBar[3 * node + 2] = bar.Z * im;
-                    _gmBar[node] = -(bar.X * _gp[3 * node] + bar.Y * _gp[3 * node + 1] + bar.Z * _gp[3 * node + 2]) * im * im;
+                    int o = 4 * node;
+                    _gpmBar[o] = bar.X * im; _gpmBar[o + 1] = bar.Y * im; _gpmBar[o + 2] = bar.Z * im;
+                    _gpmBar[o + 3] = -(bar.X * _gpm[o] + bar.Y * _gpm[o + 1] + bar.Z * _gpm[o + 2]) * im * im;
                 }
         }
     }
