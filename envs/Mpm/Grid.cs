@@ -53,7 +53,7 @@ public sealed partial class Engine
     {
         var r = pr.Rotation;
         bool ident = pr.IsIdentity;
-        pr.World(node, p0, r, ident, out double d, out var nrm, out _);
+        pr.World(node, p0, r, ident, out double d, out var nrm);
         double s = _s.Softness;
         double infl = Math.Min(Math.Exp(-d * s), 1);
         if (!((s > 0 && infl > 0.1) || d <= 0)) return v;
@@ -68,7 +68,7 @@ public sealed partial class Engine
     {
         var r0 = q0.Matrix();
         var ql = r0.TMul(node - p0);
-        pr.Local(ql, out double d, out var g, out _);
+        pr.Local(ql, out double d, out var g);
         double s = _s.Softness;
         double infl = Math.Min(Math.Exp(-d * s), 1);
         if (!((s > 0 && infl > 0.1) || d <= 0)) return v;

@@ -133,7 +133,7 @@ public sealed partial class Engine
         dmin = double.PositiveInfinity; arg = -1; normal = new V3();
         for (int p = 0; p < _np; p++)
         {
-            pr.World(V3.Load(frame, 3 * p), pos, r, ident, out double d, out var nrm, out _);
+            pr.World(V3.Load(frame, 3 * p), pos, r, ident, out double d, out var nrm);
             d = Math.Max(d, 0);
             if (d < dmin) { dmin = d; arg = p; normal = nrm; }
         }
