@@ -23,7 +23,7 @@ public sealed partial class Engine
     readonly int[] _base;
     readonly double[] _fx, _w, _dw;
     // Constitutive outputs of the current substep.
-    readonly double[] _affine, _affineBar, _vBarTotal;
+    readonly double[] _affine, _affineBar;
     // The substep record of the adjoint (RecordSize doubles per particle: A 9, U 9, σ 3, V 9); _rec is the one being
     // written (forward) or read (backward), _ownRecord the buffer of a backward that recomputes it.
     readonly double[] _ownRecord;
@@ -51,9 +51,9 @@ public sealed partial class Engine
         int maxSlabs = (_n + SlabWidth - 1) / SlabWidth;
         _slabStart = new int[maxSlabs + 1]; _slabCount = new int[maxSlabs];
         _posePartials = new double[2 * _n * Math.Max(1, scene.PoseSize)];
-        _affineBar = new double[9 * _np]; _vBarTotal = new double[3 * _np]; _ownRecord = new double[RecordSize * _np];
+        _affineBar = new double[9 * _np]; _ownRecord = new double[RecordSize * _np];
         _g2pBody = G2PBlock; _stressBody = StressBlock; _gridBody = GridBlock; _prepareBody = PrepareBlock;
-        _p2gSlab = P2GSlab; _g2pBarParticles = G2PBackwardParticles; _g2pBarSlab = G2PBackwardSlab;
+        _p2gSlab = P2GSlab; _g2pBarSlab = G2PBackwardSlab;
         _gridBarBody = GridBackwardBlock; _p2gBarBody = P2GBackwardBlock; _stressBarBody = StressBackwardBlock;
         _prepareStressBody = PrepareStressBlock; _prepareAffineBody = PrepareAffineBlock; _p2gStressBarBody = P2GStressBackwardBlock;
         _scratchOut = new double[scene.FrameSize];
@@ -236,8 +236,7 @@ public sealed partial class Engine
         Array.Clear(velocityBar);
         ClearBox(_gvBar, 4); ClearBox(_gpmBar, 4);
         RigidBeforeG2PBackward();
-        _loop.For(_np, ParticleGrain, _g2pBarParticles);
-        ColouredSlabs(_g2pBarSlab);
+        ColouredSlabs(_g2pBarSlab);   // per particle: the G2P adjoint's particle terms, then its node scatter
         Tick(6, ref t0);
         // Grid adjoint: primitive position adjoints of frames f and f+1 in per-layer partials.
         int layers = _zHi - _zLo + 1, pp = _s.PoseSize;

@@ -79,7 +79,6 @@ public sealed partial class Engine
         outputBar[(6 * np)..].CopyTo(_outBar.AsSpan(_s.COffset, 9 * np));
         _inBar = new double[_s.FrameSize];
         Array.Clear(_gvBar);
-        _loop.For(_np, ParticleGrain, _g2pBarParticles);
         ColouredSlabs(_g2pBarSlab);
         _inBar.AsSpan(0, 3 * np).CopyTo(inputBar);
         for (int i = 0; i < _nodes; i++)
