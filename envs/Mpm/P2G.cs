@@ -73,8 +73,12 @@ public sealed partial class Engine
     {
         double m = _s.PMass, dx = _s.Dx, inv = _s.InvDx;
         int n = _n, vo = _s.VOffset, nn = n * n;
-        ThreeV3 sx3 = default, sy3 = default, sz3 = default;
-        Span<V3> sx = sx3, sy = sy3, sz = sz3;
+        var bar = _gpmBar;
+        // Node slots (P̄x, P̄y, P̄z, M̄) read as 4-lane vectors; the node term (val, m) and the per-axis sums of w·slot
+        // are 4-lane too (lane 3 of the sums unused). Each lane does the scalar operations in the scalar order, and the
+        // contraction P̄·val + m·M̄ adds its four products left to right as before: bit-identical to the scalar form.
+        ThreeV4 sx3 = default, sy3 = default, sz3 = default;
+        Span<Vector256<double>> sx = sx3, sy = sy3, sz = sz3;
         for (int p = start; p < end; p++)
         {
             int bx = _base[3 * p], by = _base[3 * p + 1], bz = _base[3 * p + 2];
@@ -83,36 +87,41 @@ public sealed partial class Engine
             var mv = m * V3.Load(_in, vo + 3 * p);
             var k0 = dx * a.Col(0); var k1 = dx * a.Col(1); var k2 = dx * a.Col(2);
             var q0 = mv - (fx * k0 + fy * k1 + fz * k2);
+            var q0v = Vector256.Create(q0.X, q0.Y, q0.Z, m);   // lane 3: m (+ i·0, exact)
+            var k0v = Vector256.Create(k0.X, k0.Y, k0.Z, 0); var k1v = Vector256.Create(k1.X, k1.Y, k1.Z, 0); var k2v = Vector256.Create(k2.X, k2.Y, k2.Z, 0);
             int wo = 9 * p;
             sx.Clear(); sy.Clear(); sz.Clear();
             double gx = 0, gy = 0, gz = 0;   // ∂L/∂x through the weights
             for (int i = 0; i < 3; i++)
             {
                 double wx = _w[wo + i], dwx = _dw[wo + i] * inv;
-                var qi = q0 + i * k0;
+                var qi = q0v + Vector256.Create((double)i) * k0v;
                 for (int j = 0; j < 3; j++)
                 {
                     double wy = _w[wo + 3 + j], dwy = _dw[wo + 3 + j] * inv;
-                    var qij = qi + j * k1;
+                    var qij = qi + Vector256.Create((double)j) * k1v;
                     int node = (bz * n + (by + j)) * n + bx + i;
                     for (int l = 0; l < 3; l++, node += nn)
                     {
                         double wz = _w[wo + 6 + l], dwz = _dw[wo + 6 + l] * inv;
-                        double px = _gpmBar[4 * node], py = _gpmBar[4 * node + 1], pz = _gpmBar[4 * node + 2], mb = _gpmBar[4 * node + 3];
-                        var val = qij + l * k2;
+                        var slot = Vector256.LoadUnsafe(ref bar[4 * node]);
+                        var val = qij + Vector256.Create((double)l) * k2v;
                         double wt = wx * wy * wz;
-                        var wp = new V3(wt * px, wt * py, wt * pz);
+                        var wp = Vector256.Create(wt) * slot;
                         sx[i] += wp; sy[j] += wp; sz[l] += wp;
-                        double contrib = px * val.X + py * val.Y + pz * val.Z + m * mb;
+                        var prod = slot * val;
+                        double contrib = prod.GetElement(0) + prod.GetElement(1) + prod.GetElement(2) + prod.GetElement(3);
                         gx += dwx * wy * wz * contrib; gy += wx * dwy * wz * contrib; gz += wx * wy * dwz * contrib;
                     }
                 }
             }
-            var sumWP = sx[0] + sx[1] + sx[2];
+            V3 X(Vector256<double> v) => new(v.GetElement(0), v.GetElement(1), v.GetElement(2));
+            V3 sx0 = X(sx[0]), sx1 = X(sx[1]), sx2 = X(sx[2]);
+            var sumWP = sx0 + sx1 + sx2;
             // Σ w P̄ oᵀ with o = (index − f)·dx, one column per axis.
-            var cx = dx * (sx[1] + 2 * sx[2] - fx * sumWP);
-            var cy = dx * (sy[1] + 2 * sy[2] - fy * sumWP);
-            var cz = dx * (sz[1] + 2 * sz[2] - fz * sumWP);
+            var cx = dx * (sx1 + 2 * sx2 - fx * sumWP);
+            var cy = dx * (X(sy[1]) + 2 * X(sy[2]) - fy * sumWP);
+            var cz = dx * (X(sz[1]) + 2 * X(sz[2]) - fz * sumWP);
             var aBar = M3.Cols(cx, cy, cz);
             // Offsets x_i − x_p depend on x_p: −Aᵀ Σ w P̄.
             var t = a.TMul(sumWP);
@@ -123,5 +132,4 @@ public sealed partial class Engine
     }
 
     [InlineArray(3)] struct ThreeV4 { Vector256<double> _e; }
-    [InlineArray(3)] struct ThreeV3 { V3 _e; }
 }

@@ -138,12 +138,15 @@ public class BenchmarkTests
     /// <summary>
     /// Best-of-<paramref name="reps"/> wall and CPU seconds (this process, all threads: what an unloaded core would
     /// take; wall times are inflated on the shared build machine) of a loss-only and a loss-and-gradient episode,
-    /// after one warm-up episode, with a fresh objective of <paramref name="threads"/> threads.
+    /// after one warm-up episode of each kind, with a fresh objective of <paramref name="threads"/> threads.
     /// </summary>
     static (double Fwd, double FwdCpu, double Lg, double LgCpu) Measure(TaskInstance task, int threads, double[] x, double[] g, int reps)
     {
         using var f = task.CreateObjective(new WorkspaceOptions(threads));
+        // Warm-up: one episode of each kind (the first loss-and-gradient episode allocates the substep store and
+        // JIT-compiles the backward; before this, best-of-2 figures could include tier-up of the backward).
         f.Loss(x);
+        f.LossAndGradient(x, g);
         double cpu = 0;
         double Best(Func<double> run)
         {
