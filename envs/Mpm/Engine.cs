@@ -54,7 +54,8 @@ public sealed partial class Engine
         _affineBar = new double[9 * _np]; _ownRecord = new double[RecordSize * _np];
         _g2pBody = G2PBlock; _stressBody = StressBlock; _gridBody = GridBlock; _prepareBody = PrepareBlock;
         _p2gSlab = P2GSlab; _g2pBarSlab = G2PBackwardSlab;
-        _gridBarBody = GridBackwardBlock; _p2gBarBody = P2GBackwardBlock; _stressBarBody = StressBackwardBlock;
+        _gridBarBody = GridBackwardBlock; _gridKeepBody = GridKeepBlock;
+        _chains = new double[checked(3 * (scene.Primitives.Length + 1) * _nodes)]; _p2gBarBody = P2GBackwardBlock; _stressBarBody = StressBackwardBlock;
         _prepareStressBody = PrepareStressBlock; _prepareAffineBody = PrepareAffineBlock; _p2gStressBarBody = P2GStressBackwardBlock;
         _scratchOut = new double[scene.FrameSize];
         _splatSlab = SplatSlab; _splatBarBody = SplatBackwardBlock;
@@ -229,7 +230,7 @@ public sealed partial class Engine
         SortIntoSlabs();
         ClearBox(_gpm, 4);
         ColouredSlabs(_p2gSlab);
-        _loop.For(_zHi - _zLo + 1, NodeGrain, _gridBody);
+        _loop.For(_zHi - _zLo + 1, NodeGrain, _gridKeepBody);
         Tick(5, ref t0);
         _outBar = outputBar; _inBar = inputBar; _velBar = velocityBar;
         Array.Clear(inputBar);

@@ -96,6 +96,7 @@ public sealed partial class Engine
     internal void GridBackward(ReadOnlySpan<double> input, ReadOnlySpan<double> outputBar, Span<double> inputBar)
     {
         BindGrid(input);
+        _loop.For(_n, NodeGrain, _gridKeepBody);   // the chains the adjoint reads
         Array.Clear(_gvBar);
         for (int i = 0; i < _nodes; i++)
             for (int c = 0; c < 3; c++) _gvBar[4 * i + c] = outputBar[3 * i + c];

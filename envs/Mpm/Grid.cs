@@ -3,16 +3,24 @@ namespace ContactOpt.Envs.Mpm;
 /// <summary>
 /// Grid update per node with mass > 1e-12: v = P/M + dt·30·g, each primitive's soft contact in turn
 /// (<see cref="Collide"/>), then the walls (3 cells) and the floor: sticky (friction ≥ 10: v = 0) or Coulomb.
-/// Empty nodes stay at zero velocity. The adjoint recomputes each node's chain and walks it back.
+/// Empty nodes stay at zero velocity. The adjoint walks each node's chain back (the chain kept by the backward's grid recompute).
 /// </summary>
 public sealed partial class Engine
 {
-    readonly Action<int, int> _gridBody, _gridBarBody;
+    readonly Action<int, int> _gridBody, _gridKeepBody, _gridBarBody;
+    // Per node the velocity chain of the grid update (primitives + 1 vectors), written by the backward's grid
+    // recompute and read by the grid adjoint of the same substep (so the adjoint does not run the chain again).
+    readonly double[] _chains;
     const int MaxPrimitives = 8;
 
-    void GridBlock(int start, int end)
+    void GridBlock(int start, int end) => GridBlock(start, end, false);
+
+    /// <summary>As the forward grid update, keeping each node's chain in <see cref="_chains"/> for <see cref="GridBackwardBlock"/> (same substep).</summary>
+    void GridKeepBlock(int start, int end) => GridBlock(start, end, true);
+
+    void GridBlock(int start, int end, bool keep)
     {
-        int n = _n;
+        int n = _n, links = _s.Primitives.Length + 1;
         Span<V3> chain = stackalloc V3[MaxPrimitives + 1];
         for (int layer = start; layer < end; layer++)
         {
@@ -25,6 +33,8 @@ public sealed partial class Engine
                     if (!(m > 1e-12)) { _gv[3 * node] = 0; _gv[3 * node + 1] = 0; _gv[3 * node + 2] = 0; continue; }
                     var v = NodeForward(node, x, y, z, chain, out _);
                     v.Store(_gv, 3 * node);
+                    if (keep)
+                        for (int k = 0; k < links; k++) chain[k].Store(_chains, 3 * (node * links + k));
                 }
         }
     }
@@ -279,8 +289,8 @@ public sealed partial class Engine
                     int node = (z * n + y) * n + x;
                     double m = _gpm[4 * node + 3];
                     if (!(m > 1e-12)) continue;
-                    NodeForward(node, x, y, z, chain, out _);
                     int np = _s.Primitives.Length;
+                    for (int k = 0; k <= np; k++) chain[k] = V3.Load(_chains, 3 * (node * (np + 1) + k));   // kept by GridKeepBlock
                     var bar = WallsBackward(chain[np], x, y, z, V3.Load(_gvBar, 4 * node));
                     var pos = new V3(x * _s.Dx, y * _s.Dx, z * _s.Dx);
                     for (int k = np - 1; k >= 0; k--)
