@@ -15,13 +15,15 @@ public sealed partial class Engine
     readonly Scene _s;
     readonly KernelLoop _loop;
     readonly int _n, _np, _nodes;
-    // Grid.
-    readonly double[] _gm, _gp, _gv, _gvBar, _gpBar, _gmBar;
+    // Grid. _gpm: P2G's momentum and mass in one 4-double slot per node (px, py, pz, m), so that a particle adds to a
+    // node with one 4-lane read-modify-write; _gpmBar its adjoint in the same layout; _gvBar the grid-velocity
+    // adjoint in 4-double slots (x, y, z, unused). _gm is the loss's grid mass (Splat), _gmBar its adjoint.
+    readonly double[] _gm, _gpm, _gv, _gvBar, _gpmBar, _gmBar;
     // Per-particle weights of the current frame: base cell, fractional position, 1-D weights and derivatives.
     readonly int[] _base;
     readonly double[] _fx, _w, _dw;
     // Constitutive outputs of the current substep.
-    readonly double[] _affine, _affineBar, _vBarTotal;
+    readonly double[] _affine, _affineBar;
     // The substep record of the adjoint (RecordSize doubles per particle: A 9, U 9, σ 3, V 9); _rec is the one being
     // written (forward) or read (backward), _ownRecord the buffer of a backward that recomputes it.
     readonly double[] _ownRecord;
@@ -41,18 +43,19 @@ public sealed partial class Engine
         _s = scene;
         _loop = new KernelLoop(threads);
         _n = scene.N; _np = scene.Particles; _nodes = _n * _n * _n;
-        _gm = new double[_nodes]; _gp = new double[3 * _nodes]; _gv = new double[3 * _nodes];
-        _gvBar = new double[3 * _nodes]; _gpBar = new double[3 * _nodes]; _gmBar = new double[_nodes];
+        _gm = new double[_nodes]; _gpm = new double[4 * _nodes]; _gv = new double[3 * _nodes];
+        _gvBar = new double[4 * _nodes]; _gpmBar = new double[4 * _nodes]; _gmBar = new double[_nodes];
         _base = new int[3 * _np]; _fx = new double[3 * _np]; _w = new double[9 * _np]; _dw = new double[9 * _np];
         _affine = new double[9 * _np];
         _sorted = new int[_np];
         int maxSlabs = (_n + SlabWidth - 1) / SlabWidth;
         _slabStart = new int[maxSlabs + 1]; _slabCount = new int[maxSlabs];
         _posePartials = new double[2 * _n * Math.Max(1, scene.PoseSize)];
-        _affineBar = new double[9 * _np]; _vBarTotal = new double[3 * _np]; _ownRecord = new double[RecordSize * _np];
+        _affineBar = new double[9 * _np]; _ownRecord = new double[RecordSize * _np];
         _g2pBody = G2PBlock; _stressBody = StressBlock; _gridBody = GridBlock; _prepareBody = PrepareBlock;
-        _p2gSlab = P2GSlab; _g2pBarParticles = G2PBackwardParticles; _g2pBarSlab = G2PBackwardSlab;
-        _gridBarBody = GridBackwardBlock; _p2gBarBody = P2GBackwardBlock; _stressBarBody = StressBackwardBlock;
+        _p2gSlab = P2GSlab; _g2pBarSlab = G2PBackwardSlab;
+        _gridBarBody = GridBackwardBlock; _gridKeepBody = GridKeepBlock;
+        _chains = new double[checked(3 * (scene.Primitives.Length + 1) * _nodes)]; _p2gBarBody = P2GBackwardBlock; _stressBarBody = StressBackwardBlock;
         _prepareStressBody = PrepareStressBlock; _prepareAffineBody = PrepareAffineBlock; _p2gStressBarBody = P2GStressBackwardBlock;
         _scratchOut = new double[scene.FrameSize];
         _splatSlab = SplatSlab; _splatBarBody = SplatBackwardBlock;
@@ -173,7 +176,7 @@ public sealed partial class Engine
             Tick(1, ref t0);
         }
         _rec = null;
-        ClearBox(_gm, 1); ClearBox(_gp, 3);
+        ClearBox(_gpm, 4);
         ColouredSlabs(_p2gSlab);
         Tick(2, ref t0);
         Kinematics(input, output, velocity);
@@ -184,7 +187,7 @@ public sealed partial class Engine
         Tick(4, ref t0);
     }
 
-    /// <summary>Optional per-phase timestamps (prepare, constitutive, P2G, grid, G2P; backward phases 5..9) for benchmarks only.</summary>
+    /// <summary>Optional per-phase timestamps (prepare, constitutive, P2G, grid, G2P; backward phases 5..9; loss 10, loss adjoint 11) for benchmarks only.</summary>
     internal long[]? Profile;
     /// <summary>Clock of <see cref="Profile"/> (default: Stopwatch ticks; benchmarks pass a thread CPU clock).</summary>
     internal Func<long>? ProfileClock;
@@ -225,17 +228,16 @@ public sealed partial class Engine
         long t0 = Profile is null ? 0 : ProfileNow();
         _loop.For(_np, ParticleGrain, _prepareAffineBody);
         SortIntoSlabs();
-        ClearBox(_gm, 1); ClearBox(_gp, 3);
+        ClearBox(_gpm, 4);
         ColouredSlabs(_p2gSlab);
-        _loop.For(_zHi - _zLo + 1, NodeGrain, _gridBody);
+        _loop.For(_zHi - _zLo + 1, NodeGrain, _gridKeepBody);
         Tick(5, ref t0);
         _outBar = outputBar; _inBar = inputBar; _velBar = velocityBar;
         Array.Clear(inputBar);
         Array.Clear(velocityBar);
-        ClearBox(_gvBar, 3); ClearBox(_gpBar, 3); ClearBox(_gmBar, 1);
+        ClearBox(_gvBar, 4); ClearBox(_gpmBar, 4);
         RigidBeforeG2PBackward();
-        _loop.For(_np, ParticleGrain, _g2pBarParticles);
-        ColouredSlabs(_g2pBarSlab);
+        ColouredSlabs(_g2pBarSlab);   // per particle: the G2P adjoint's particle terms, then its node scatter
         Tick(6, ref t0);
         // Grid adjoint: primitive position adjoints of frames f and f+1 in per-layer partials.
         int layers = _zHi - _zLo + 1, pp = _s.PoseSize;

@@ -27,9 +27,13 @@ public sealed partial class Engine
         _in = FrameWith(input[..(3 * np)], input.Slice(3 * np, 3 * np));
         Prepare();
         input.Slice(6 * np, 9 * np).CopyTo(_affine);
-        Array.Clear(_gm); Array.Clear(_gp);
+        Array.Clear(_gpm);
         ColouredSlabs(_p2gSlab);
-        _gp.CopyTo(output); _gm.CopyTo(output[(3 * _nodes)..]);
+        for (int i = 0; i < _nodes; i++)
+        {
+            for (int c = 0; c < 3; c++) output[3 * i + c] = _gpm[4 * i + c];
+            output[3 * _nodes + i] = _gpm[4 * i + 3];
+        }
     }
 
     internal void P2GBackward(ReadOnlySpan<double> input, ReadOnlySpan<double> outputBar, Span<double> inputBar)
@@ -38,7 +42,11 @@ public sealed partial class Engine
         _in = FrameWith(input[..(3 * np)], input.Slice(3 * np, 3 * np));
         Prepare();
         input.Slice(6 * np, 9 * np).CopyTo(_affine);
-        outputBar[..(3 * _nodes)].CopyTo(_gpBar); outputBar[(3 * _nodes)..].CopyTo(_gmBar);
+        for (int i = 0; i < _nodes; i++)
+        {
+            for (int c = 0; c < 3; c++) _gpmBar[4 * i + c] = outputBar[3 * i + c];
+            _gpmBar[4 * i + 3] = outputBar[3 * _nodes + i];
+        }
         _inBar = new double[_s.FrameSize];
         _loop.For(_np, ParticleGrain, _p2gBarBody);
         _inBar.AsSpan(0, 6 * np).CopyTo(inputBar);
@@ -71,10 +79,10 @@ public sealed partial class Engine
         outputBar[(6 * np)..].CopyTo(_outBar.AsSpan(_s.COffset, 9 * np));
         _inBar = new double[_s.FrameSize];
         Array.Clear(_gvBar);
-        _loop.For(_np, ParticleGrain, _g2pBarParticles);
         ColouredSlabs(_g2pBarSlab);
         _inBar.AsSpan(0, 3 * np).CopyTo(inputBar);
-        _gvBar.CopyTo(inputBar[(3 * np)..]);
+        for (int i = 0; i < _nodes; i++)
+            for (int c = 0; c < 3; c++) inputBar[3 * np + 3 * i + c] = _gvBar[4 * i + c];
     }
 
     /// <summary>Grid update: input [momentum (3·nodes), mass (nodes), poses at f (positions 3P, quaternions 4P), at f+1 (the same)] → grid velocity (3·nodes).</summary>
@@ -88,13 +96,20 @@ public sealed partial class Engine
     internal void GridBackward(ReadOnlySpan<double> input, ReadOnlySpan<double> outputBar, Span<double> inputBar)
     {
         BindGrid(input);
-        outputBar.CopyTo(_gvBar);
-        Array.Clear(_gpBar); Array.Clear(_gmBar);
+        _loop.For(_n, NodeGrain, _gridKeepBody);   // the chains the adjoint reads
+        Array.Clear(_gvBar);
+        for (int i = 0; i < _nodes; i++)
+            for (int c = 0; c < 3; c++) _gvBar[4 * i + c] = outputBar[3 * i + c];
+        Array.Clear(_gpmBar);
         int pp = _s.PoseSize;
         Array.Clear(_posePartials);
         _loop.For(_n, NodeGrain, _gridBarBody);
         inputBar.Clear();
-        _gpBar.CopyTo(inputBar); _gmBar.CopyTo(inputBar[(3 * _nodes)..]);
+        for (int i = 0; i < _nodes; i++)
+        {
+            for (int c = 0; c < 3; c++) inputBar[3 * i + c] = _gpmBar[4 * i + c];
+            inputBar[3 * _nodes + i] = _gpmBar[4 * i + 3];
+        }
         for (int l = 0; l < _n; l++)
             for (int i = 0; i < pp; i++)
             {
@@ -106,7 +121,11 @@ public sealed partial class Engine
     void BindGrid(ReadOnlySpan<double> input)
     {
         int pp = _s.PoseSize;
-        input[..(3 * _nodes)].CopyTo(_gp); input.Slice(3 * _nodes, _nodes).CopyTo(_gm);
+        for (int i = 0; i < _nodes; i++)
+        {
+            for (int c = 0; c < 3; c++) _gpm[4 * i + c] = input[3 * i + c];
+            _gpm[4 * i + 3] = input[3 * _nodes + i];
+        }
         _in = new double[_s.FrameSize]; _out = new double[_s.FrameSize];
         input.Slice(4 * _nodes, pp).CopyTo(_in.AsSpan(_s.PoseOffset));
         input.Slice(4 * _nodes + pp, pp).CopyTo(_out.AsSpan(_s.PoseOffset));

@@ -3,16 +3,24 @@ namespace ContactOpt.Envs.Mpm;
 /// <summary>
 /// Grid update per node with mass > 1e-12: v = P/M + dt·30·g, each primitive's soft contact in turn
 /// (<see cref="Collide"/>), then the walls (3 cells) and the floor: sticky (friction ≥ 10: v = 0) or Coulomb.
-/// Empty nodes stay at zero velocity. The adjoint recomputes each node's chain and walks it back.
+/// Empty nodes stay at zero velocity. The adjoint walks each node's chain back (the chain kept by the backward's grid recompute).
 /// </summary>
 public sealed partial class Engine
 {
-    readonly Action<int, int> _gridBody, _gridBarBody;
+    readonly Action<int, int> _gridBody, _gridKeepBody, _gridBarBody;
+    // Per node the velocity chain of the grid update (primitives + 1 vectors), written by the backward's grid
+    // recompute and read by the grid adjoint of the same substep (so the adjoint does not run the chain again).
+    readonly double[] _chains;
     const int MaxPrimitives = 8;
 
-    void GridBlock(int start, int end)
+    void GridBlock(int start, int end) => GridBlock(start, end, false);
+
+    /// <summary>As the forward grid update, keeping each node's chain in <see cref="_chains"/> for <see cref="GridBackwardBlock"/> (same substep).</summary>
+    void GridKeepBlock(int start, int end) => GridBlock(start, end, true);
+
+    void GridBlock(int start, int end, bool keep)
     {
-        int n = _n;
+        int n = _n, links = _s.Primitives.Length + 1;
         Span<V3> chain = stackalloc V3[MaxPrimitives + 1];
         for (int layer = start; layer < end; layer++)
         {
@@ -21,10 +29,12 @@ public sealed partial class Engine
                 for (int x = _xLo; x <= _xHi; x++)
                 {
                     int node = (z * n + y) * n + x;
-                    double m = _gm[node];
+                    double m = _gpm[4 * node + 3];
                     if (!(m > 1e-12)) { _gv[3 * node] = 0; _gv[3 * node + 1] = 0; _gv[3 * node + 2] = 0; continue; }
                     var v = NodeForward(node, x, y, z, chain, out _);
                     v.Store(_gv, 3 * node);
+                    if (keep)
+                        for (int k = 0; k < links; k++) chain[k].Store(_chains, 3 * (node * links + k));
                 }
         }
     }
@@ -32,8 +42,8 @@ public sealed partial class Engine
     /// <summary>The node's chain: chain[0] = P/M + dt g, chain[k+1] after primitive k; returns the velocity after the walls.</summary>
     V3 NodeForward(int node, int x, int y, int z, Span<V3> chain, out int wallFlags)
     {
-        double m = _gm[node];
-        var v = new V3(_gp[3 * node] / m, _gp[3 * node + 1] / m - _s.Dt * _s.GravityScale, _gp[3 * node + 2] / m);
+        double m = _gpm[4 * node + 3];
+        var v = new V3(_gpm[4 * node] / m, _gpm[4 * node + 1] / m - _s.Dt * _s.GravityScale, _gpm[4 * node + 2] / m);
         chain[0] = v;
         var pos = new V3(x * _s.Dx, y * _s.Dx, z * _s.Dx);
         int po = _s.PoseOffset, ro = _s.RotOffset;
@@ -53,7 +63,7 @@ public sealed partial class Engine
     {
         var r = pr.Rotation;
         bool ident = pr.IsIdentity;
-        pr.World(node, p0, r, ident, out double d, out var nrm, out _);
+        pr.World(node, p0, r, ident, out double d, out var nrm);
         double s = _s.Softness;
         double infl = Math.Min(Math.Exp(-d * s), 1);
         if (!((s > 0 && infl > 0.1) || d <= 0)) return v;
@@ -68,7 +78,7 @@ public sealed partial class Engine
     {
         var r0 = q0.Matrix();
         var ql = r0.TMul(node - p0);
-        pr.Local(ql, out double d, out var g, out _);
+        pr.Local(ql, out double d, out var g);
         double s = _s.Softness;
         double infl = Math.Min(Math.Exp(-d * s), 1);
         if (!((s > 0 && infl > 0.1) || d <= 0)) return v;
@@ -277,11 +287,11 @@ public sealed partial class Engine
                 for (int x = _xLo; x <= _xHi; x++)
                 {
                     int node = (z * n + y) * n + x;
-                    double m = _gm[node];
+                    double m = _gpm[4 * node + 3];
                     if (!(m > 1e-12)) continue;
-                    NodeForward(node, x, y, z, chain, out _);
                     int np = _s.Primitives.Length;
-                    var bar = WallsBackward(chain[np], x, y, z, V3.Load(_gvBar, 3 * node));
+                    for (int k = 0; k <= np; k++) chain[k] = V3.Load(_chains, 3 * (node * (np + 1) + k));   // kept by GridKeepBlock
+                    var bar = WallsBackward(chain[np], x, y, z, V3.Load(_gvBar, 4 * node));
                     var pos = new V3(x * _s.Dx, y * _s.Dx, z * _s.Dx);
                     for (int k = np - 1; k >= 0; k--)
                     {
@@ -300,8 +310,9 @@ public sealed partial class Engine
                     }
                     // chain[0] = P/M + dt g
                     double im = 1 / m;
-                    _gpBar[3 * node] = bar.X * im; _gpBar[3 * node + 1] = bar.Y * im; _gpBar[3 * node + 2] = bar.Z * im;
-                    _gmBar[node] = -(bar.X * _gp[3 * node] + bar.Y * _gp[3 * node + 1] + bar.Z * _gp[3 * node + 2]) * im * im;
+                    int o = 4 * node;
+                    _gpmBar[o] = bar.X * im; _gpmBar[o + 1] = bar.Y * im; _gpmBar[o + 2] = bar.Z * im;
+                    _gpmBar[o + 3] = -(bar.X * _gpm[o] + bar.Y * _gpm[o + 1] + bar.Z * _gpm[o + 2]) * im * im;
                 }
         }
     }

@@ -133,7 +133,7 @@ public sealed partial class Engine
         dmin = double.PositiveInfinity; arg = -1; normal = new V3();
         for (int p = 0; p < _np; p++)
         {
-            pr.World(V3.Load(frame, 3 * p), pos, r, ident, out double d, out var nrm, out _);
+            pr.World(V3.Load(frame, 3 * p), pos, r, ident, out double d, out var nrm);
             d = Math.Max(d, 0);
             if (d < dmin) { dmin = d; arg = p; normal = nrm; }
         }
@@ -141,12 +141,21 @@ public sealed partial class Engine
 
     public double Loss(double[] frame, Target target, LossWeights w)
     {
+        long t0 = Profile is null ? 0 : ProfileNow();
         var (d, s, c) = LossTerms(frame, target);
+        Tick(10, ref t0);
         return w.Density * d + w.Sdf * s + w.Contact * c;
     }
 
     /// <summary>Adds ∂(scale·loss)/∂frame to <paramref name="frameBar"/>.</summary>
     public void LossBackward(double[] frame, Target target, LossWeights w, double scale, double[] frameBar)
+    {
+        long t0 = Profile is null ? 0 : ProfileNow();
+        LossBackwardCore(frame, target, w, scale, frameBar);
+        Tick(11, ref t0);
+    }
+
+    void LossBackwardCore(double[] frame, Target target, LossWeights w, double scale, double[] frameBar)
     {
         Splat(frame);
         _target = target; _weights = w;

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace ContactOpt.Envs.Mpm;
 
@@ -14,12 +15,16 @@ public sealed partial class Engine
     {
         double m = _s.PMass, dx = _s.Dx;
         int n = _n, vo = _s.VOffset;
+        var gpm = _gpm;
         // Per particle, the momentum term splits as ((m v + A·x̂ ox) + A·ŷ oy) + A·ẑ oz: the three partial products
-        // per axis offset are computed once (same operations in the same order as per node, so bit-identical), and
-        // the nodes are visited with x innermost (each node gets one contribution per particle: order-free).
+        // per axis offset are computed once, as 4-lane vectors (px, py, pz, m), (yx, yy, yz, 0), (zx, zy, zz, 0), and
+        // a node's slot (momentum, mass) gets w·((x-part + y-part) + z-part) with one 4-lane read-modify-write: the
+        // same operations in the same order per component as one scalar at a time (m + 0 + 0 = m exactly), so the
+        // results are bit-identical to the scalar form. Nodes are visited with x innermost (each node gets one
+        // contribution per particle: order-free).
         // Inline-array locals, not stackalloc: a localloc makes the JIT compile the whole method more conservatively.
-        Nine bx9 = default, by9 = default, bz9 = default;
-        Span<double> px = bx9, py = by9, pz = bz9;
+        ThreeV4 xs3 = default, ys3 = default, zs3 = default;
+        Span<Vector256<double>> px = xs3, py = ys3, pz = zs3;
         for (int k = start; k < end; k++)
         {
             int slab = SlabOf(k);
@@ -35,27 +40,25 @@ public sealed partial class Engine
                 for (int i = 0; i < 3; i++)
                 {
                     double ox = (i - fx) * dx, oy = (i - fy) * dx, oz = (i - fz) * dx;
-                    px[3 * i] = mvx + a.A00 * ox; px[3 * i + 1] = mvy + a.A10 * ox; px[3 * i + 2] = mvz + a.A20 * ox;
-                    py[3 * i] = a.A01 * oy; py[3 * i + 1] = a.A11 * oy; py[3 * i + 2] = a.A21 * oy;
-                    pz[3 * i] = a.A02 * oz; pz[3 * i + 1] = a.A12 * oz; pz[3 * i + 2] = a.A22 * oz;
+                    px[i] = Vector256.Create(mvx + a.A00 * ox, mvy + a.A10 * ox, mvz + a.A20 * ox, m);
+                    py[i] = Vector256.Create(a.A01 * oy, a.A11 * oy, a.A21 * oy, 0);
+                    pz[i] = Vector256.Create(a.A02 * oz, a.A12 * oz, a.A22 * oz, 0);
                 }
                 double wx0 = _w[wo], wx1 = _w[wo + 1], wx2 = _w[wo + 2];
                 for (int l = 0; l < 3; l++)
                 {
-                    double wz = _w[wo + 6 + l], zx = pz[3 * l], zy = pz[3 * l + 1], zz = pz[3 * l + 2];
+                    double wz = _w[wo + 6 + l];
+                    var zl = pz[l];
                     for (int j = 0; j < 3; j++)
                     {
-                        double wy = _w[wo + 3 + j], yx = py[3 * j], yy = py[3 * j + 1], yz = py[3 * j + 2];
+                        double wy = _w[wo + 3 + j];
+                        var yj = py[j];
                         int row = ((bz + l) * n + (by + j)) * n + bx;
-                        for (int i = 0; i < 3; i++)
-                        {
-                            double wt = (i == 0 ? wx0 : i == 1 ? wx1 : wx2) * wy * wz;
-                            int node = row + i;
-                            _gp[3 * node] += wt * (px[3 * i] + yx + zx);
-                            _gp[3 * node + 1] += wt * (px[3 * i + 1] + yy + zy);
-                            _gp[3 * node + 2] += wt * (px[3 * i + 2] + yz + zz);
-                            _gm[node] += wt * m;
-                        }
+                        ref double slot = ref gpm[4 * row];   // nodes row..row+2: 12 doubles, in range since bx ≤ n − 3
+                        ref double s0 = ref Unsafe.Add(ref slot, 0); ref double s1 = ref Unsafe.Add(ref slot, 4); ref double s2 = ref Unsafe.Add(ref slot, 8);
+                        Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref s0) + Vector256.Create(wx0 * wy * wz) * ((px[0] + yj) + zl), ref s0);
+                        Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref s1) + Vector256.Create(wx1 * wy * wz) * ((px[1] + yj) + zl), ref s1);
+                        Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref s2) + Vector256.Create(wx2 * wy * wz) * ((px[2] + yj) + zl), ref s2);
                     }
                 }
             }
@@ -71,8 +74,12 @@ public sealed partial class Engine
     {
         double m = _s.PMass, dx = _s.Dx, inv = _s.InvDx;
         int n = _n, vo = _s.VOffset, nn = n * n;
-        ThreeV3 sx3 = default, sy3 = default, sz3 = default;
-        Span<V3> sx = sx3, sy = sy3, sz = sz3;
+        var bar = _gpmBar;
+        // Node slots (P̄x, P̄y, P̄z, M̄) read as 4-lane vectors; the node term (val, m) and the per-axis sums of w·slot
+        // are 4-lane too (lane 3 of the sums unused). Each lane does the scalar operations in the scalar order, and the
+        // contraction P̄·val + m·M̄ adds its four products left to right as before: bit-identical to the scalar form.
+        ThreeV4 sx3 = default, sy3 = default, sz3 = default;
+        Span<Vector256<double>> sx = sx3, sy = sy3, sz = sz3;
         for (int p = start; p < end; p++)
         {
             if (_pmass is not null) m = _pmass[p];   // per-particle masses (materials hook, EngineMaterials.cs)
@@ -82,36 +89,41 @@ public sealed partial class Engine
             var mv = m * V3.Load(_in, vo + 3 * p);
             var k0 = dx * a.Col(0); var k1 = dx * a.Col(1); var k2 = dx * a.Col(2);
             var q0 = mv - (fx * k0 + fy * k1 + fz * k2);
+            var q0v = Vector256.Create(q0.X, q0.Y, q0.Z, m);   // lane 3: m (+ i·0, exact)
+            var k0v = Vector256.Create(k0.X, k0.Y, k0.Z, 0); var k1v = Vector256.Create(k1.X, k1.Y, k1.Z, 0); var k2v = Vector256.Create(k2.X, k2.Y, k2.Z, 0);
             int wo = 9 * p;
             sx.Clear(); sy.Clear(); sz.Clear();
             double gx = 0, gy = 0, gz = 0;   // ∂L/∂x through the weights
             for (int i = 0; i < 3; i++)
             {
                 double wx = _w[wo + i], dwx = _dw[wo + i] * inv;
-                var qi = q0 + i * k0;
+                var qi = q0v + Vector256.Create((double)i) * k0v;
                 for (int j = 0; j < 3; j++)
                 {
                     double wy = _w[wo + 3 + j], dwy = _dw[wo + 3 + j] * inv;
-                    var qij = qi + j * k1;
+                    var qij = qi + Vector256.Create((double)j) * k1v;
                     int node = (bz * n + (by + j)) * n + bx + i;
                     for (int l = 0; l < 3; l++, node += nn)
                     {
                         double wz = _w[wo + 6 + l], dwz = _dw[wo + 6 + l] * inv;
-                        double px = _gpBar[3 * node], py = _gpBar[3 * node + 1], pz = _gpBar[3 * node + 2], mb = _gmBar[node];
-                        var val = qij + l * k2;
+                        var slot = Vector256.LoadUnsafe(ref bar[4 * node]);
+                        var val = qij + Vector256.Create((double)l) * k2v;
                         double wt = wx * wy * wz;
-                        var wp = new V3(wt * px, wt * py, wt * pz);
+                        var wp = Vector256.Create(wt) * slot;
                         sx[i] += wp; sy[j] += wp; sz[l] += wp;
-                        double contrib = px * val.X + py * val.Y + pz * val.Z + m * mb;
+                        var prod = slot * val;
+                        double contrib = prod.GetElement(0) + prod.GetElement(1) + prod.GetElement(2) + prod.GetElement(3);
                         gx += dwx * wy * wz * contrib; gy += wx * dwy * wz * contrib; gz += wx * wy * dwz * contrib;
                     }
                 }
             }
-            var sumWP = sx[0] + sx[1] + sx[2];
+            V3 X(Vector256<double> v) => new(v.GetElement(0), v.GetElement(1), v.GetElement(2));
+            V3 sx0 = X(sx[0]), sx1 = X(sx[1]), sx2 = X(sx[2]);
+            var sumWP = sx0 + sx1 + sx2;
             // Σ w P̄ oᵀ with o = (index − f)·dx, one column per axis.
-            var cx = dx * (sx[1] + 2 * sx[2] - fx * sumWP);
-            var cy = dx * (sy[1] + 2 * sy[2] - fy * sumWP);
-            var cz = dx * (sz[1] + 2 * sz[2] - fz * sumWP);
+            var cx = dx * (sx1 + 2 * sx2 - fx * sumWP);
+            var cy = dx * (X(sy[1]) + 2 * X(sy[2]) - fy * sumWP);
+            var cz = dx * (X(sz[1]) + 2 * X(sz[2]) - fz * sumWP);
             var aBar = M3.Cols(cx, cy, cz);
             // Offsets x_i − x_p depend on x_p: −Aᵀ Σ w P̄.
             var t = a.TMul(sumWP);
@@ -121,6 +133,5 @@ public sealed partial class Engine
         }
     }
 
-    [InlineArray(9)] struct Nine { double _e; }
-    [InlineArray(3)] struct ThreeV3 { V3 _e; }
+    [InlineArray(3)] struct ThreeV4 { Vector256<double> _e; }
 }

@@ -46,15 +46,21 @@ public sealed record Primitive(ShapeKind Kind, double A, double B, V3 InitialPos
     const double Eps = 1e-14;
 
     /// <summary>SDF at a local point q: distance d, gradient g and Hessian h (h is 0 for the cylinder, used fixed only).</summary>
-    public void Local(V3 q, out double d, out V3 g, out M3 h)
+    public void Local(V3 q, out double d, out V3 g, out M3 h) => Eval(q, true, out d, out g, out h);
+
+    /// <summary>As <see cref="Local(V3, out double, out V3, out M3)"/> without the Hessian (the forward grid update needs none): the same d and g bits.</summary>
+    public void Local(V3 q, out double d, out V3 g) => Eval(q, false, out d, out g, out _);
+
+    void Eval(V3 q, bool hessian, out double d, out V3 g, out M3 h)
     {
+        h = default;
         switch (Kind)
         {
             case ShapeKind.Sphere:
             {
                 double l = Math.Sqrt(q.Norm2 + Eps);
                 d = l - A; g = (1 / l) * q;
-                h = (1 / l) * (M3.Identity - M3.Outer(g, g));
+                if (hessian) h = (1 / l) * (M3.Identity - M3.Outer(g, g));
                 return;
             }
             case ShapeKind.Capsule:
@@ -66,7 +72,7 @@ public sealed record Primitive(ShapeKind Kind, double A, double B, V3 InitialPos
                 var p = new V3(q.X, q.Y - cy, q.Z);
                 double l = Math.Sqrt(p.Norm2 + Eps);
                 d = l - B; g = (1 / l) * p;
-                h = (1 / l) * (M3.Identity - M3.Outer(g, g));
+                if (hessian) h = (1 / l) * (M3.Identity - M3.Outer(g, g));
                 if (!end) { h.A01 = h.A10 = h.A11 = h.A12 = h.A21 = 0; g.Y = 0; }
                 return;
             }
@@ -80,6 +86,7 @@ public sealed record Primitive(ShapeKind Kind, double A, double B, V3 InitialPos
                 double al = a / l2, be = b / l2;
                 double ex = q.X / rho, ez = q.Z / rho;
                 g = new V3(al * ex, be, al * ez);
+                if (!hessian) return;
                 double l3 = l2 * l2 * l2, r3 = rho * rho * rho;
                 double alA = 1 / l2 - a * a / l3, alB = -a * b / l3, beB = 1 / l2 - b * b / l3;
                 h = new M3
@@ -114,6 +121,14 @@ public sealed record Primitive(ShapeKind Kind, double A, double B, V3 InitialPos
                 return;
             }
         }
+    }
+
+    /// <summary>As <see cref="World(V3, V3, in M3, bool, out double, out V3, out M3)"/> without the Hessian: the same d and n bits.</summary>
+    public void World(V3 x, V3 p, in M3 r, bool identity, out double d, out V3 n)
+    {
+        var q = identity ? x - p : r.TMul(x - p);
+        Eval(q, false, out d, out var g, out _);
+        n = identity ? g : r * g;
     }
 
     /// <summary>World SDF of a point x for the primitive at position p: d, world normal n and world Hessian.</summary>
