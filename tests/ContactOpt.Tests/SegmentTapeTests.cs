@@ -202,6 +202,38 @@ public class SegmentTapeTests
     }
 
     [Test]
+    public void KernelLoopRegionsCoverEveryBlockOnceFromConcurrentAndNestedCallers()
+    {
+        // The worker team runs one region at a time; a concurrent caller and a region nested in a block fall back to
+        // Parallel.For. Every block must run exactly once either way, and an exception in a block reaches the caller.
+        var loop = new KernelLoop(2);
+        int[] Counts(int count, int grain)
+        {
+            var hits = new int[count];
+            loop.For(count, grain, (lo, hi) =>
+            {
+                for (int i = lo; i < hi; i++) Interlocked.Increment(ref hits[i]);
+                if (lo == 0) new KernelLoop(2).For(50, 7, (_, _) => { });   // nested region
+            });
+            return hits;
+        }
+        var results = new int[4][];
+        Parallel.For(0, 4, k => { var l = new KernelLoop(2); results[k] = new int[1000];
+            for (int rep = 0; rep < 200; rep++) l.For(1000, 13, (lo, hi) => { for (int i = lo; i < hi; i++) Interlocked.Increment(ref results[k][i]); }); });
+        foreach (var r in results) Assert.That(r, Is.All.EqualTo(200));
+        for (int rep = 0; rep < 500; rep++) Assert.That(Counts(257, 16), Is.All.EqualTo(1));
+        var error = Assert.Throws<InvalidOperationException>(() => loop.For(100, 10, (lo, _) => { if (lo == 50) throw new InvalidOperationException("block 5"); }));
+        Assert.That(error!.Message, Is.EqualTo("block 5"));
+        Assert.That(Counts(40, 3), Is.All.EqualTo(1), "the loop works after a failed region");
+        // The same exception from the fallback path: a failing region nested in a block (the team is busy then).
+        var nested = Assert.Throws<InvalidOperationException>(() => loop.For(4, 1, (lo, _) =>
+        {
+            if (lo == 0) new KernelLoop(2).For(10, 1, (l, _) => { if (l == 3) throw new InvalidOperationException("nested"); });
+        }));
+        Assert.That(nested!.Message, Is.EqualTo("nested"));
+    }
+
+    [Test]
     public void StepViewAndPerStepVjpAgreeWithTheParameterViewOnTheKernelRoute()
     {
         var task = Registry.Create("chain:segments=4");
