@@ -31,7 +31,11 @@ for p in core/ContactOpt.Core.csproj rendering/ContactOpt.Rendering.csproj envs/
   dotnet pack "$root/$p" -c Release -o "$feed" -p:PackageVersion="$version" -nologo -v quiet >"$work/pack.log" 2>&1 \
     || { cat "$work/pack.log" >&2; echo "consumer-check: pack of $p failed" >&2; exit 1; }
 done
-unzip -l "$feed/ContactOpt.Agents.Torch.$version.nupkg" | grep -q "buildTransitive/ContactOpt.Agents.Torch.targets" \
+# The listing goes through a variable: with pipefail, `unzip -l | grep -q` fails whenever grep exits at its match before
+# unzip has written everything (SIGPIPE), which made this check fail at random once the package grew.
+listing="$(unzip -l "$feed/ContactOpt.Agents.Torch.$version.nupkg")" \
+  || { echo "consumer-check: cannot list the Torch package" >&2; exit 1; }
+grep -q "buildTransitive/ContactOpt.Agents.Torch.targets" <<<"$listing" \
   || { echo "consumer-check: the Torch package lacks buildTransitive/ContactOpt.Agents.Torch.targets" >&2; exit 1; }
 
 extra=""
